@@ -1,0 +1,144 @@
+"""The ``gan-zoo`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter off the terminal
+
+
+def _cmd_list(args) -> None:
+    import zoo
+    from zoo.registry import get_preset
+
+    rows = [("name", "family", "dataset", "resolution", "weights")]
+    for name in zoo.list_models(args.pattern):
+        p = get_preset(name)
+        card = zoo.info(name)
+        res = card.get("image_shape") or ["?"]
+        rows.append((name, p.family, p.dataset, "x".join(map(str, res[:2])), "yes" if p.generator_weights else "no"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def _cmd_info(args) -> None:
+    import zoo
+
+    print(json.dumps(zoo.info(args.name), indent=2))
+
+
+def _check_target(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} already exists; pass --force to overwrite it")
+
+
+def _cmd_sample(args) -> None:
+    import zoo
+    from zoo.images import save_png
+
+    out = Path(args.output)
+    _check_target(out, args.force)
+    weights = args.weights if args.weights else "pretrained"
+    if args.untrained:
+        weights = None
+    m = zoo.load(args.name, weights=weights)
+    images = m.sample(args.n, seed=args.seed)
+    save_png(images, out, ncols=args.cols, scale=args.scale)
+    print(f"wrote {args.n} samples of {args.name} (seed {args.seed}) to {out}")
+
+
+def _cmd_train(args) -> None:
+    from zoo.registry import get_preset
+    from zoo.training.trainer import TrainConfig, Trainer
+
+    preset = get_preset(args.name)
+    config = TrainConfig(
+        out_dir=Path(args.out),
+        data_dir=args.data_dir,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        max_steps=args.max_steps,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
+        force=args.force,
+        progress=not args.no_progress,
+    )
+    trainer = Trainer(preset, config)
+    try:
+        summary = trainer.fit()
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; checkpoint saved at step {trainer.step} in {trainer.checkpoint_path} "
+              f"(continue with --resume)", file=sys.stderr)
+        raise SystemExit(130)
+    print(json.dumps(summary, indent=2))
+    if (Path(args.out) / "final").exists():
+        print(f"final weights and sample grids in {Path(args.out) / 'final'}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gan-zoo", description="A zoo of GANs on Keras 3.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list registered models")
+    p.add_argument("pattern", nargs="?", help="glob, e.g. 'dcgan-*'")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("info", help="print a model card as JSON")
+    p.add_argument("name")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("sample", help="write a grid of samples to a PNG")
+    p.add_argument("name")
+    p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", required=True, help="PNG path")
+    p.add_argument("--cols", type=int, default=None, help="grid columns (default: square)")
+    p.add_argument("--scale", type=int, default=2, help="pixel enlargement (default 2)")
+    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
+    p.add_argument("--untrained", action="store_true", help="fresh random initialisation")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("train", help="train a model with its recipe")
+    p.add_argument("name")
+    p.add_argument("--data-dir", default=None, help="folder with mnist/ and fashion-mnist/ IDX files "
+                   "(default: $ZOO_DATA_DIR, else keras.datasets download)")
+    p.add_argument("--out", required=True, help="run folder: checkpoints, samples, TensorBoard, final weights")
+    p.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
+    p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's")
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps in total")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
+    p.add_argument("--force", action="store_true", help="start over in a folder that has a checkpoint")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_train)
+
+    # Other packages (export/, benchmarks/, zoo.metrics) add their commands through the
+    # "gan_zoo.commands" entry-point group, so this module never imports them.
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="gan_zoo.commands"), key=lambda e: e.name):
+        ep.load()(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from zoo.data import DataError
+    from zoo.errors import ZooError
+
+    try:
+        args.func(args)
+    except (ZooError, DataError, KeyError, FileNotFoundError, FileExistsError, ValueError) as e:
+        print(f"gan-zoo: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Dataset loading: MNIST and Fashion-MNIST as `tf.data` pipelines.
+
+Source order for the raw arrays: an explicit ``data_dir``, else the environment
+variable ``ZOO_DATA_DIR``, else ``keras.datasets`` (which downloads). Both local
+sources are folders of the upstream IDX ``.gz`` files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+
+DATASETS = ("mnist", "fashion-mnist")
+SPLITS = ("train", "test")
+_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+# IDX type codes (http://yann.lecun.com/exdb/mnist/ format description).
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+ENV_VAR = "ZOO_DATA_DIR"
+
+
+class DataError(RuntimeError):
+    """A dataset could not be found or is malformed."""
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Reads one IDX file (optionally gzip-compressed) into an array.
+
+    Raises:
+        DataError: if the header is malformed or the payload is shorter or
+            longer than the header declares (a truncated download is never
+            returned as a silently short dataset).
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as e:  # gzip raises EOFError on truncation
+        raise DataError(f"cannot read IDX file {path}: {e}") from e
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DataError(f"{path} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header_len = 4 + 4 * ndim
+    if len(raw) < header_len:
+        raise DataError(f"{path}: truncated IDX header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    got = len(raw) - header_len
+    if got != expected:
+        raise DataError(
+            f"{path}: header declares shape {shape} ({expected} bytes) "
+            f"but the file holds {got} bytes; the file is truncated or corrupt"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header_len).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _check_name(dataset: str, split: str) -> None:
+    if dataset not in DATASETS:
+        raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+
+
+def _find_folder(root: Path, dataset: str, split: str) -> Path | None:
+    """Accepts either ROOT/<dataset>/ or ROOT itself holding the IDX files."""
+    for folder in (root / dataset, root):
+        if all((folder / f).exists() for f in _FILES[split]):
+            return folder
+    return None
+
+
+def load_arrays(dataset: str, split: str = "train", data_dir: str | os.PathLike | None = None):
+    """Returns ``(images, labels)``: uint8 ``(N, 28, 28)`` and uint8 ``(N,)``."""
+    _check_name(dataset, split)
+    root = data_dir if data_dir is not None else os.environ.get(ENV_VAR)
+    if root is not None:
+        root = Path(root).expanduser()
+        origin = "data_dir" if data_dir is not None else f"${ENV_VAR}"
+        folder = _find_folder(root, dataset, split)
+        if folder is None:
+            names = ", ".join(_FILES[split])
+            raise DataError(
+                f"{dataset} {split} split not found: {origin} is {root}, expected "
+                f"{root / dataset}/ to hold {names}"
+            )
+        images = read_idx(folder / _FILES[split][0])
+        labels = read_idx(folder / _FILES[split][1])
+    else:
+        images, labels = _download(dataset, split)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(f"{dataset} {split}: images {images.shape} and labels {labels.shape} do not match")
+    return images, labels
+
+
+def _download(dataset: str, split: str):
+    import keras
+
+    module = keras.datasets.mnist if dataset == "mnist" else keras.datasets.fashion_mnist
+    try:
+        train, test = module.load_data()
+    except Exception as e:  # network failures surface as many exception types
+        raise DataError(
+            f"could not download {dataset} through keras.datasets ({type(e).__name__}: {e}). "
+            f"Offline, set {ENV_VAR} (or pass --data-dir) to a folder holding "
+            f"{dataset}/ with the upstream IDX .gz files."
+        ) from e
+    return train if split == "train" else test
+
+
+def to_float_images(images: np.ndarray, pad_to: int | None = None) -> np.ndarray:
+    """uint8 (N, H, W) -> float32 (N, H, W, 1) in [-1, 1], optionally padded.
+
+    Padding uses -1, the background value of both datasets, so a 28x28 image
+    sits in the centre of a 32x32 canvas (2 pixels per side).
+    """
+    x = images.astype(np.float32)[..., None] / 127.5 - 1.0
+    if pad_to is not None:
+        h, w = x.shape[1:3]
+        if pad_to < h or (pad_to - h) % 2 or (pad_to - w) % 2:
+            raise DataError(f"cannot pad {h}x{w} images symmetrically to {pad_to}x{pad_to}")
+        p, q = (pad_to - h) // 2, (pad_to - w) // 2
+        x = np.pad(x, ((0, 0), (p, p), (q, q), (0, 0)), constant_values=-1.0)
+    return x
+
+
+def make_dataset(
+    dataset: str,
+    split: str = "train",
+    batch_size: int = 64,
+    *,
+    shuffle: bool = True,
+    seed: int = 0,
+    pad_to: int | None = None,
+    data_dir=None,
+    drop_remainder: bool = True,
+    with_labels: bool = False,
+):
+    """A batched, prefetched ``tf.data.Dataset`` of images in [-1, 1], NHWC.
+
+    One pass over the data per iteration; with ``shuffle`` the order is a fixed
+    function of ``seed`` (call again with ``seed + epoch`` for a new order), so
+    training can resume mid-epoch by skipping batches.
+
+    Examples:
+    >>> ds = make_dataset("mnist", batch_size=64, data_dir="../shared/datasets")
+    >>> next(iter(ds)).shape
+    TensorShape([64, 28, 28, 1])
+    """
+    import tensorflow as tf
+
+    images, labels = load_arrays(dataset, split, data_dir)
+    x = to_float_images(images, pad_to)
+    ds = tf.data.Dataset.from_tensor_slices((x, labels.astype(np.int32)) if with_labels else x)
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=False)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,1 @@
+"""Model families; each subpackage registers its presets in ``presets.py``."""

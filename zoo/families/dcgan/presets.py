@@ -1,0 +1,51 @@
+"""DCGAN zoo entries (plain data)."""
+
+from pathlib import Path
+
+from zoo.families.dcgan.discriminator import DCGANDiscriminator
+from zoo.families.dcgan.generator import DCGANGenerator
+from zoo.registry import Preset, TrainRecipe, WeightsFile, register
+from zoo.training.step import NonSaturatingStep
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+register(
+    Preset(
+        name="dcgan-mnist",
+        family="dcgan",
+        dataset="mnist",
+        description="TensorFlow-tutorial DCGAN (seed 000) on the 9,000-image offline MNIST subset",
+        generator=DCGANGenerator,
+        generator_config=dict(
+            latent_dim=100, base_shape=(7, 7, 256), filters=(128, 64), strides=(1, 2), activation="leaky_relu"
+        ),
+        discriminator=DCGANDiscriminator,
+        discriminator_config=dict(image_shape=(28, 28, 1), filters=(64, 128), leaky_slope=0.3, dropout=0.3),
+        step=NonSaturatingStep,
+        # DCGAN paper optimiser (Adam 2e-4, beta1 0.5) at batch 64, plus a generator EMA.
+        recipe=TrainRecipe(batch_size=64, epochs=60, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        weights_dir=WEIGHTS_DIR,
+        generator_weights=None,
+        discriminator_weights=None,
+    )
+)
+
+register(
+    Preset(
+        name="dcgan-fashion-mnist",
+        family="dcgan",
+        dataset="fashion-mnist",
+        description="Small Fashion-MNIST DCGAN of seed 002 (Dense 7x7x128, one hidden ConvT 64)",
+        generator=DCGANGenerator,
+        generator_config=dict(
+            latent_dim=100, base_shape=(7, 7, 128), filters=(64,), strides=(2,), activation="relu"
+        ),
+        discriminator=DCGANDiscriminator,
+        discriminator_config=dict(image_shape=(28, 28, 1), filters=(64, 128), leaky_slope=0.2, dropout=0.4),
+        step=NonSaturatingStep,
+        recipe=TrainRecipe(batch_size=64, epochs=10, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        weights_dir=WEIGHTS_DIR,
+        generator_weights=None,
+        discriminator_weights=None,
+    )
+)

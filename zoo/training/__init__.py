@@ -1,0 +1,1 @@
+"""Training: losses, per-family step logic, the trainer and checkpoints."""
