@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from zoo.errors import WeightsIntegrityError
@@ -30,8 +31,9 @@ def verify(path: Path, expected_sha256: str) -> Path:
 def resolve(weights: WeightsFile, weights_dir: Path) -> Path:
     """Path of a verified local copy: shipped in the package, else fetched by URL.
 
-    A URL is downloaded once into the Keras cache (``~/.keras/gan-zoo``);
-    ``file://`` URLs work too, which is how the tests exercise this path.
+    A URL is downloaded once into the Keras cache (``~/.keras/gan-zoo``, or
+    ``$ZOO_CACHE_DIR/gan-zoo``); ``file://`` URLs work too, which is how the
+    tests exercise this path.
     """
     local = weights_dir / weights.filename
     if not local.exists():
@@ -39,9 +41,15 @@ def resolve(weights: WeightsFile, weights_dir: Path) -> Path:
             raise WeightsIntegrityError(f"weights file {local} is missing and the entry names no URL")
         import keras
 
+        cache_dir = os.environ.get("ZOO_CACHE_DIR")
+        if cache_dir:  # get_file silently falls back to /tmp when the folder is missing
+            Path(cache_dir).expanduser().mkdir(parents=True, exist_ok=True)
         local = Path(
             keras.utils.get_file(
-                fname=weights.filename, origin=weights.url, cache_subdir="gan-zoo", file_hash=None
+                fname=weights.filename,
+                origin=weights.url,
+                cache_dir=cache_dir,
+                cache_subdir="gan-zoo",
             )
         )
     return verify(local, weights.sha256)

@@ -1,0 +1,30 @@
+# Two entry points: `make demo` (install + sample the shipped weights) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export ZOO_DATA_DIR ?= $(abspath ../shared/datasets)
+
+.PHONY: install demo test test-slow clean
+
+$(BIN)/gan-zoo: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+install: $(BIN)/gan-zoo
+
+demo: install
+	mkdir -p out
+	$(BIN)/gan-zoo list
+	$(BIN)/gan-zoo sample dcgan-mnist -n 64 --seed 0 -o out/dcgan-mnist.png --force
+	$(BIN)/gan-zoo sample dcgan-fashion-mnist -n 64 --seed 0 -o out/dcgan-fashion-mnist.png --force
+	@echo "samples written to out/"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-slow: install
+	$(BIN)/python -m pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,111 @@
+"""Turns a finished training run into shipped weights and a model card.
+
+Usage (maintainers):
+    python -m zoo.training.publish RUN_DIR NAME --command "gan-zoo train ..." [--force]
+
+Copies RUN_DIR/final/{generator,discriminator}.weights.h5 into the family's
+weights folder as NAME.*.weights.h5, writes NAME.card.json (run card, data
+provenance, sha256s, golden outputs) and prints the ``WeightsFile`` lines to
+paste into the family's presets.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from zoo import data as data_lib
+from zoo.registry import get_preset
+from zoo.training.checkpoint import atomic_write_bytes
+from zoo.weights import sha256_file
+
+GOLDEN_N, GOLDEN_SEED = 8, 0
+DATA_NOTES = {
+    "mnist": "offline MNIST copy: the 9,000-image training split of a subset (the first 10,000 "
+    "images of the MNIST training set, shuffled with a fixed seed and split 9,000/1,000); "
+    "not the full 60,000-image MNIST",
+    "fashion-mnist": "the complete upstream Fashion-MNIST training set (60,000 images)",
+}
+
+
+def golden_outputs(model) -> dict:
+    """Statistics of ``sample(8, seed=0)`` that the contract tests reproduce after loading."""
+    x = model.sample(GOLDEN_N, seed=GOLDEN_SEED)
+    return {
+        "n": GOLDEN_N,
+        "seed": GOLDEN_SEED,
+        "shape": list(x.shape),
+        "mean": float(x.mean()),
+        "std": float(x.std()),
+        "per_image_mean": [float(v) for v in x.reshape(len(x), -1).mean(1)],
+    }
+
+
+def publish(run_dir: Path, name: str, command: str, force: bool = False, notes: str | None = None) -> dict:
+    import zoo
+
+    preset = get_preset(name)
+    final = Path(run_dir) / "final"
+    run_card = json.loads((final / "run_card.json").read_text())
+    if run_card["name"] != name:
+        raise ValueError(f"{run_dir} trained {run_card['name']}, not {name}")
+    preset.weights_dir.mkdir(parents=True, exist_ok=True)
+    weights = {}
+    for part in ("generator", "discriminator"):
+        target = preset.weights_dir / f"{name}.{part}.weights.h5"
+        if target.exists() and not force:
+            raise FileExistsError(f"{target} exists; pass --force to replace it")
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(final / f"{part}.weights.h5", tmp)
+        os.replace(tmp, target)
+        weights[part] = {"file": target.name, "sha256": sha256_file(target), "bytes": target.stat().st_size}
+
+    model = zoo.load(name, weights=preset.weights_dir / weights["generator"]["file"])
+    data_info = {"dataset": preset.dataset, "split": "train", "images": run_card["train_images"],
+                 "note": DATA_NOTES.get(preset.dataset, "")}
+    root = os.environ.get(data_lib.ENV_VAR)
+    if root:
+        src = Path(root) / preset.dataset / "train-images-idx3-ubyte.gz"
+        if src.exists():
+            data_info["train_images_sha256"] = sha256_file(src)
+    card = {
+        "name": name,
+        "family": preset.family,
+        "dataset": preset.dataset,
+        "description": preset.description,
+        "licence": preset.licence,
+        "image_shape": list(model.image_shape),
+        "latent": {"dim": model.latent_dim, "distribution": "standard normal"},
+        "output_range": [-1.0, 1.0],
+        "data": data_info,
+        **{k: v for k, v in run_card.items() if k not in ("name", "family", "dataset")},
+        "training_command": command,
+        "weights": weights,
+        "golden": golden_outputs(model),
+    }
+    if notes:
+        card["notes"] = notes
+    atomic_write_bytes(preset.card_path, (json.dumps(card, indent=2) + "\n").encode())
+    return card
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("name")
+    p.add_argument("--command", required=True, help="the command that produced the run")
+    p.add_argument("--notes", default=None, help="free text for the card (how the samples look, caveats)")
+    p.add_argument("--force", action="store_true")
+    args = p.parse_args(argv)
+    card = publish(args.run_dir, args.name, args.command, args.force, args.notes)
+    for part, w in card["weights"].items():
+        print(f'{part}_weights=WeightsFile("{w["file"]}", "{w["sha256"]}"),')
+
+
+if __name__ == "__main__":
+    main()
