@@ -1,0 +1,55 @@
+"""Fully connected GAN discriminator: flattened image -> one logit."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from zoo.families.mlpgan.generator import _activation
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MLPDiscriminator(keras.Model):
+    """(N, 28, 28, 1) -> flatten (N, 784) -> Dense 512 -> Dense 256 -> logit (N, 1).
+
+    Args:
+        image_shape: input (height, width, channels).
+        hidden_units: widths of the hidden dense layers.
+        batch_norm: batch norm after each hidden dense layer (seed 004).
+        activation: "leaky_relu" (seed 004) or "gelu" (seed 002).
+
+    Examples:
+    >>> d = MLPDiscriminator()
+    >>> d(np.zeros((2, 28, 28, 1), "float32")).shape
+    (2, 1)
+    """
+
+    def __init__(self, image_shape=(28, 28, 1), hidden_units=(512, 256), batch_norm=True,
+                 activation="leaky_relu", **kwargs):
+        image = keras.Input(tuple(image_shape), name="image")
+        x = layers.Flatten()(image)
+        for i, units in enumerate(hidden_units):
+            x = layers.Dense(units, use_bias=not batch_norm, name=f"dense{i}")(x)
+            if batch_norm:
+                x = layers.BatchNormalization(name=f"dense{i}_bn")(x)
+            x = _activation(activation)(x)
+        logit = layers.Dense(1, name="logit")(x)
+        super().__init__(inputs=image, outputs=logit, **kwargs)
+        self.image_shape = tuple(image_shape)
+        self.hidden_units = tuple(hidden_units)
+        self.batch_norm = batch_norm
+        self.activation = activation
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "hidden_units": self.hidden_units,
+            "batch_norm": self.batch_norm,
+            "activation": self.activation,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

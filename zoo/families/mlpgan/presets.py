@@ -1,0 +1,42 @@
+"""MLP GAN zoo entries (plain data)."""
+
+from pathlib import Path
+
+from zoo.families.mlpgan.discriminator import MLPDiscriminator
+from zoo.families.mlpgan.generator import MLPGenerator
+from zoo.registry import Preset, TrainRecipe, register
+from zoo.training.step import NonSaturatingStep
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+register(
+    Preset(
+        name="mlpgan-mnist",
+        family="mlpgan",
+        dataset="mnist",
+        description="Fully connected GAN of seed 004 (256-512 generator, 512-256 discriminator, batch norm)",
+        generator=MLPGenerator,
+        generator_config=dict(latent_dim=100, hidden_units=(256, 512), batch_norm=True, activation="leaky_relu"),
+        discriminator=MLPDiscriminator,
+        discriminator_config=dict(hidden_units=(512, 256), batch_norm=True, activation="leaky_relu"),
+        step=NonSaturatingStep,
+        recipe=TrainRecipe(batch_size=64, epochs=100, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        weights_dir=WEIGHTS_DIR,
+    )
+)
+
+register(
+    Preset(
+        name="mlpgan-fashion-mnist",
+        family="mlpgan",
+        dataset="fashion-mnist",
+        description="Small fully connected GAN of seed 002 (latent 30, GELU 100-150 / 150-100)",
+        generator=MLPGenerator,
+        generator_config=dict(latent_dim=30, hidden_units=(100, 150), batch_norm=False, activation="gelu"),
+        discriminator=MLPDiscriminator,
+        discriminator_config=dict(hidden_units=(150, 100), batch_norm=False, activation="gelu"),
+        step=NonSaturatingStep,
+        recipe=TrainRecipe(batch_size=64, epochs=20, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        weights_dir=WEIGHTS_DIR,
+    )
+)
