@@ -24,8 +24,8 @@ def test_one_real_step_has_finite_losses_and_gradients_everywhere(name):
     preset = get_preset(name)
     keras.utils.set_random_seed(0)
     g, d = build(preset)
-    step = preset.step(latent_dim=preset.generator_config["latent_dim"])
-    real = tf.random.uniform((8, *d.input_shape[1:]), -1, 1)
+    step = preset.step.from_preset(preset)
+    real = tf.random.uniform((8, *d.inputs[0].shape[1:]), -1, 1)
     latents = step.sample_latents(8, keras.random.SeedGenerator(0))
     with tf.GradientTape(persistent=True) as tape:
         losses = step.losses(g, d, real, latents)

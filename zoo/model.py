@@ -39,25 +39,51 @@ class ZooModel:
 
     @property
     def latent_dim(self) -> int:
-        return int(self.generator.input_shape[-1])
+        """Size of the noise vector z (the generator input named "z" when there are several)."""
+        if len(self.generator.inputs) == 1:
+            return int(self.generator.inputs[0].shape[-1])
+        (z,) = [t for t in self.generator.inputs if t.name.split(":")[0] == "z"]
+        return int(z.shape[-1])
 
     @property
     def image_shape(self) -> tuple:
         return tuple(int(d) for d in self.generator.output_shape[1:])
 
-    def sample_latents(self, n: int, seed: int | None = 0) -> np.ndarray:
-        """Standard-normal latents from NumPy, so a seed means the same z on every backend."""
+    def sample_latents(self, n: int, seed: int | None = 0):
+        """Generator inputs for ``n`` samples, drawn with NumPy so a seed means the
+        same latents on every backend. Standard-normal z here; families with more
+        inputs (codes, psi) override this and return a dict keyed by input name."""
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
 
-    def generate(self, z: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Images for the given latents, in inference mode, as float32 in [-1, 1]."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"latents must have shape (N, {self.latent_dim}), got {z.shape}")
-        out = [
-            np.asarray(self.generator(z[i : i + batch_size], training=False))
-            for i in range(0, len(z), batch_size)
-        ]
+    def _check_inputs(self, inputs) -> dict:
+        names = [t.name.split(":")[0] for t in self.generator.inputs]
+        if not isinstance(inputs, dict):
+            if len(names) != 1:
+                raise ValueError(f"{self.name} takes inputs {names}; pass a dict")
+            inputs = {names[0]: inputs}
+        if sorted(inputs) != sorted(names):
+            raise ValueError(f"{self.name} takes inputs {names}, got {sorted(inputs)}")
+        out, n = {}, None
+        for t in self.generator.inputs:
+            name = t.name.split(":")[0]
+            a = np.asarray(inputs[name], dtype=t.dtype)
+            if a.shape[1:] != tuple(t.shape[1:]) or (n is not None and len(a) != n):
+                want = ", ".join(str(d) for d in t.shape[1:])
+                raise ValueError(f"input {name!r} must have shape (N, {want}), got {a.shape}")
+            n = len(a)
+            out[name] = a
+        return out
+
+    def generate(self, latents, batch_size: int = 256) -> np.ndarray:
+        """Images for the given generator inputs (an array for single-input generators,
+        else a dict), in inference mode, as float32 in [-1, 1]."""
+        inputs = self._check_inputs(latents)
+        n = len(next(iter(inputs.values())))
+        single = len(inputs) == 1
+        out = []
+        for i in range(0, n, batch_size):
+            batch = {k: v[i : i + batch_size] for k, v in inputs.items()}
+            out.append(np.asarray(self.generator(next(iter(batch.values())) if single else batch, training=False)))
         images = np.concatenate(out) if out else np.zeros((0, *self.image_shape), np.float32)
         return np.clip(images, -1.0, 1.0).astype(np.float32)
 
@@ -104,4 +130,4 @@ def load(name: str, weights: str | Path | None = PRETRAINED, with_discriminator:
         if not path.exists():
             raise FileNotFoundError(f"weights file {path} does not exist")
         g.load_weights(path)
-    return ZooModel(preset, g, d if with_discriminator else None)
+    return (preset.model_class or ZooModel)(preset, g, d if with_discriminator else None)

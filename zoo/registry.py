@@ -51,7 +51,9 @@ class Preset:
 
     ``generator`` / ``discriminator`` are the model classes and their
     ``*_config`` dicts the constructor arguments (mirrored by ``get_config``).
-    ``step`` is the family's training-step class (see ``zoo.training.step``).
+    ``step`` is the family's training-step class (see ``zoo.training.step``),
+    built with ``step.from_preset(preset)``. ``model_class`` (default
+    ``zoo.ZooModel``) adds family API such as InfoGAN's code control.
     """
 
     name: str
@@ -68,6 +70,7 @@ class Preset:
     generator_weights: WeightsFile | None = None
     discriminator_weights: WeightsFile | None = None
     pad_to: int | None = None  # pad 28x28 data to this size (32 for ProGAN/StyleGAN)
+    model_class: Callable[..., Any] | None = None  # a ZooModel subclass for family-specific API
     licence: str = "Apache-2.0 (code and weights)"
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 
 def ema_decay_at(step, decay: float):
@@ -30,7 +29,7 @@ def recalibrate_batchnorm(model, inputs) -> None:
     try:
         for bn in bns:
             bn.momentum = 0.0
-        model(np.asarray(inputs), training=True)
+        model(inputs, training=True)
     finally:
         for bn, m in zip(bns, saved):
             bn.momentum = m

@@ -24,6 +24,10 @@ class NonSaturatingStep:
     def __init__(self, latent_dim: int):
         self.latent_dim = latent_dim
 
+    @classmethod
+    def from_preset(cls, preset):
+        return cls(latent_dim=preset.generator_config["latent_dim"])
+
     def sample_latents(self, batch_size: int, seed_generator):
         return keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
 

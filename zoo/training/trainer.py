@@ -21,7 +21,7 @@ import numpy as np
 from zoo import data as data_lib
 from zoo import images as images_lib
 from zoo.errors import TrainingDivergedError, ZooError
-from zoo.model import build
+from zoo.model import ZooModel, build
 from zoo.training import checkpoint as ckpt_lib
 from zoo.training.ema import ema_decay_at, recalibrate_batchnorm, update_ema
 
@@ -96,7 +96,9 @@ class Trainer:
         if self.recipe.ema_decay:
             self.ema = preset.generator(**preset.generator_config, name="generator_ema")
             self.ema.set_weights(self.generator.get_weights())
-        self.step_logic = preset.step(latent_dim=preset.generator_config["latent_dim"])
+        self.step_logic = preset.step.from_preset(preset)
+        # A view of the generator with the family's latent sampling, for grids and recalibration.
+        self.view = (preset.model_class or ZooModel)(preset, self.generator, card={})
         r = self.recipe
         self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2)
         self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2)
@@ -159,9 +161,8 @@ class Trainer:
         """The generator to publish: the EMA copy when the recipe keeps one."""
         return self.ema if self.ema is not None else self.generator
 
-    def _latents(self, n: int, seed: int) -> np.ndarray:
-        latent_dim = self.preset.generator_config["latent_dim"]
-        return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+    def _latents(self, n: int, seed: int):
+        return self.view.sample_latents(n, seed)
 
     def _recalibrate(self, model) -> None:
         recalibrate_batchnorm(model, self._latents(RECALIBRATION_SIZE, RECALIBRATION_SEED))
