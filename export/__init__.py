@@ -1,4 +1,54 @@
-"""Export layer (SavedModel, TF-Lite, ONNX): arrives with the export issue.
+"""Export layer: verified SavedModel, TF-Lite (LiteRT) and ONNX artifacts of zoo generators.
 
-The model core (`zoo`) never imports this package.
+Every artifact is a pure function of the generator's named inputs (``z``)
+returning ``image`` with a dynamic batch, is loaded in its real runtime and
+compared with the Keras generator before it is moved into place, and gets a
+sidecar ``ARTIFACT.card.json``. The model core (``zoo``) never imports this
+package.
+
+Examples:
+>>> import export, zoo
+>>> m = zoo.load("dcgan-mnist", weights=None)
+>>> export.to_tflite(m, "out/dcgan-mnist.tflite", quantize=None).card["verification"]["passed"]
+True
+>>> report = export.export_all(m, "out/", force=True)
+>>> report.md_path.name
+'report.md'
 """
+
+from export.card import card_path
+from export.common import (
+    FORMATS,
+    QUANTIZATIONS,
+    ExportError,
+    VerificationError,
+    artifact_filename,
+    check_format,
+    check_quantize,
+)
+from export.onnx_export import to_onnx
+from export.pipeline import ExportResult
+from export.report import ALL_ARTIFACTS, ExportReport, export_all, export_format
+from export.saved_model import to_saved_model
+from export.tflite import to_tflite
+from export.verify import TOLERANCES
+
+__all__ = [
+    "to_saved_model",
+    "to_tflite",
+    "to_onnx",
+    "export_all",
+    "export_format",
+    "ExportResult",
+    "ExportReport",
+    "ExportError",
+    "VerificationError",
+    "FORMATS",
+    "QUANTIZATIONS",
+    "TOLERANCES",
+    "ALL_ARTIFACTS",
+    "artifact_filename",
+    "card_path",
+    "check_format",
+    "check_quantize",
+]

@@ -1,4 +1,6 @@
 import json
+import os
+import signal
 
 import keras
 import numpy as np
@@ -57,14 +59,17 @@ def test_resume_continues_exactly(tiny_preset, tiny_images, tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_ctrl_c_saves_a_checkpoint_that_resumes(tiny_preset, tiny_images, tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupt_saves_a_checkpoint_that_resumes(tiny_preset, tiny_images, tmp_path, how):
     t = Trainer(tiny_preset, _cfg(tmp_path, epochs=1, batch_size=16), images=tiny_images)
     real_step, calls = t._train_step, []
 
     def interrupt_on_third(batch):
         calls.append(1)
         if len(calls) == 3:
-            raise KeyboardInterrupt
+            if how == "ctrl-c":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGTERM)  # the trainer's handler raises KeyboardInterrupt
         return real_step(batch)
 
     t._train_step = interrupt_on_third

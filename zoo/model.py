@@ -55,6 +55,11 @@ class ZooModel:
         inputs (codes, psi) override this and return a dict keyed by input name."""
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
 
+    def latent_info(self) -> dict:
+        """How ``sample_latents`` draws the generator inputs, for model and export cards.
+        Families with codes or extra inputs override this along with ``sample_latents``."""
+        return {"z": {"shape": [self.latent_dim], "distribution": "standard normal"}}
+
     def _check_inputs(self, inputs) -> dict:
         names = [t.name.split(":")[0] for t in self.generator.inputs]
         if not isinstance(inputs, dict):

@@ -21,6 +21,7 @@ FEATURE_LAYER = "features"
 LOGITS_LAYER = "logits"
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
+ARCHITECTURE = {"widths": [32, 64, 128], "feature_dim": 128, "dropout": 0.3}  # build_classifier's defaults
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,7 +170,7 @@ def train(dataset: str, recipe: ClassifierRecipe | None = None, data_dir=None, l
     x_tr, x_te = to_float_images(x_tr), to_float_images(x_te)
     y_tr, y_te = y_tr.astype(np.int64), y_te.astype(np.int64)
 
-    model = build_classifier()
+    model = build_classifier(**ARCHITECTURE)
     steps = recipe.epochs * (len(x_tr) // recipe.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, steps)
     model.compile(

@@ -32,7 +32,7 @@ def write_classifier(model, dataset: str, recipe, info: dict, out_dir: Path) -> 
     import numpy as np
     import tensorflow as tf
 
-    from zoo.metrics.classifier import FEATURE_LAYER, card_path, weights_path
+    from zoo.metrics.classifier import ARCHITECTURE, FEATURE_LAYER, build_classifier, card_path, weights_path
     from zoo.training.checkpoint import atomic_write_bytes
     from zoo.weights import sha256_file
 
@@ -42,7 +42,11 @@ def write_classifier(model, dataset: str, recipe, info: dict, out_dir: Path) -> 
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".tmp-", suffix=".weights.h5")
     os.close(fd)
     try:
-        model.save_weights(tmp, overwrite=True)
+        # A fresh, uncompiled copy: save_weights on the trained model would also
+        # store the Adam moments, tripling the shipped file.
+        clean = build_classifier(**ARCHITECTURE)
+        clean.set_weights(model.get_weights())
+        clean.save_weights(tmp, overwrite=True)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
@@ -54,7 +58,7 @@ def write_classifier(model, dataset: str, recipe, info: dict, out_dir: Path) -> 
         "purpose": "feature network of the offline metrics (fid_domain, kid_domain, ...): "
         "penultimate layer for distances, softmax for IS and class coverage",
         "weights": {"filename": target.name, "sha256": sha256_file(target), "bytes": target.stat().st_size},
-        "architecture": {"widths": [32, 64, 128], "feature_dim": 128, "dropout": 0.3},
+        "architecture": ARCHITECTURE,
         "feature_layer": FEATURE_LAYER,
         "feature_dim": int(model.get_layer(FEATURE_LAYER).output.shape[-1]),
         "parameters": int(model.count_params()),

@@ -46,8 +46,24 @@ def golden_outputs(model) -> dict:
     }
 
 
-def publish(run_dir: Path, name: str, command: str, force: bool = False, notes: str | None = None) -> dict:
+def publish(
+    run_dir: Path,
+    name: str,
+    command: str,
+    force: bool = False,
+    notes: str | None = None,
+    generator: str = "ema",
+) -> dict:
+    """Copies a finished run's weights into the package and writes the card.
+
+    Args:
+        generator: "ema" ships the run's averaged generator (``final/generator``),
+            "live" the raw one (``final/generator_live``); the card says which.
+    """
     import zoo
+
+    if generator not in ("ema", "live"):
+        raise ValueError(f"generator must be 'ema' or 'live', got {generator!r}")
 
     preset = get_preset(name)
     final = Path(run_dir) / "final"
@@ -60,8 +76,9 @@ def publish(run_dir: Path, name: str, command: str, force: bool = False, notes: 
         target = preset.weights_dir / f"{name}.{part}.weights.h5"
         if target.exists() and not force:
             raise FileExistsError(f"{target} exists; pass --force to replace it")
+        source = "generator_live" if (part, generator) == ("generator", "live") else part
         tmp = target.with_suffix(".tmp")
-        shutil.copyfile(final / f"{part}.weights.h5", tmp)
+        shutil.copyfile(final / f"{source}.weights.h5", tmp)
         os.replace(tmp, target)
         weights[part] = {"file": target.name, "sha256": sha256_file(target), "bytes": target.stat().st_size}
 
@@ -80,12 +97,13 @@ def publish(run_dir: Path, name: str, command: str, force: bool = False, notes: 
         "description": preset.description,
         "licence": preset.licence,
         "image_shape": list(model.image_shape),
-        "latent": {"dim": model.latent_dim, "distribution": "standard normal"},
+        "latent": model.latent_info(),
         "output_range": [-1.0, 1.0],
         "data": data_info,
         **{k: v for k, v in run_card.items() if k not in ("name", "family", "dataset")},
         "training_command": command,
         "weights": weights,
+        "shipped_generator": generator if run_card.get("shipped_generator") == "ema" else "live",
         "golden": golden_outputs(model),
     }
     if notes:
@@ -100,9 +118,11 @@ def main(argv=None) -> None:
     p.add_argument("name")
     p.add_argument("--command", required=True, help="the command that produced the run")
     p.add_argument("--notes", default=None, help="free text for the card (how the samples look, caveats)")
+    p.add_argument("--generator", choices=("ema", "live"), default="ema",
+                   help="which generator of the run to ship (compare final/*_samples.png first)")
     p.add_argument("--force", action="store_true")
     args = p.parse_args(argv)
-    card = publish(args.run_dir, args.name, args.command, args.force, args.notes)
+    card = publish(args.run_dir, args.name, args.command, args.force, args.notes, args.generator)
     for part, w in card["weights"].items():
         print(f'{part}_weights=WeightsFile("{w["file"]}", "{w["sha256"]}"),')
 

@@ -11,7 +11,9 @@ import dataclasses
 import json
 import math
 import platform
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +48,10 @@ class TrainConfig:
     progress: bool = True
     tensorboard: bool = True
     jit_compile: bool = False
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _is_finite(x: float) -> bool:
@@ -100,8 +106,9 @@ class Trainer:
         # A view of the generator with the family's latent sampling, for grids and recalibration.
         self.view = (preset.model_class or ZooModel)(preset, self.generator, card={})
         r = self.recipe
-        self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2)
-        self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2)
+        eps = getattr(r, "adam_epsilon", 1e-7)  # recipes may set Adam's epsilon (Keras default 1e-7)
+        self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
+        self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
         self.g_opt.build(self.generator.trainable_variables)
         self.d_opt.build(self.discriminator.trainable_variables)
         self.seed_generator = keras.random.SeedGenerator(r.seed)
@@ -109,6 +116,7 @@ class Trainer:
         if config.resume:
             self.state = ckpt_lib.load(self.checkpoint_path, self._groups())
         self._train_step = tf.function(self._step, jit_compile=config.jit_compile)
+        self._graph_key = None  # see _before_step
 
     # -- setup helpers -------------------------------------------------------
     def _check_out_dir(self) -> None:
@@ -134,6 +142,22 @@ class Trainer:
         return groups
 
     # -- the compiled step ---------------------------------------------------
+    def _before_step(self) -> None:
+        """Optional step-object hook for scheduled state (ProGAN's growth phase).
+
+        A step object with ``on_step(step, images_seen, models)`` may change the
+        models' state (eagerly) before each compiled step; it returns a hashable
+        graph key, and a new key recompiles the step (the graph depends on it).
+        """
+        hook = getattr(self.step_logic, "on_step", None)
+        if hook is None:
+            return
+        models = {"generator": self.generator, "discriminator": self.discriminator, "ema": self.ema}
+        key = hook(self.step, self.step * self.batch_size, models)
+        if key != self._graph_key:
+            self._graph_key = key
+            self._train_step = self.tf.function(self._step, jit_compile=self.config.jit_compile)
+
     def _step(self, real):
         tf = self.tf
         g, d = self.generator, self.discriminator
@@ -193,6 +217,10 @@ class Trainer:
                 dynamic_ncols=True,
             )
         start_step = self.step
+        # SIGTERM (a scheduler's pre-emption, `kill`) checkpoints like Ctrl-C does.
+        restore_sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            restore_sigterm = signal.signal(signal.SIGTERM, _interrupt)
         t_start = time.perf_counter()
         t_timed, timed_steps, compile_s = None, 0, None
         window = []
@@ -203,6 +231,7 @@ class Trainer:
                 ds = ds.shuffle(len(self.images), seed=self.recipe.seed + epoch, reshuffle_each_iteration=False)
                 ds = ds.batch(self.batch_size, drop_remainder=True).skip(skip).prefetch(tf.data.AUTOTUNE)
                 for real in ds:
+                    self._before_step()
                     t0 = time.perf_counter()
                     losses = self._train_step(real)
                     values = {k: float(v) for k, v in losses.items()}
@@ -259,6 +288,8 @@ class Trainer:
         finally:
             if progress is not None:
                 progress.close()
+            if restore_sigterm is not None:
+                signal.signal(signal.SIGTERM, restore_sigterm)
         self._add_wall_clock(t_start)
         self.save_checkpoint()
         ips = timed_steps * self.batch_size / (time.perf_counter() - t_timed) if timed_steps else None

@@ -1,0 +1,192 @@
+"""Train-step benchmark: the zoo trainer's compiled GAN step against the tutorial loop.
+
+Both loops are timed the same way: each timed step pulls its batch from the
+loop's own input pipeline, runs the compiled step and reads the losses back
+(what a logging loop does, and what makes the time real on asynchronous
+devices). The first step (tracing and compilation) and the warm-up steps are
+reported apart from the timed ones.
+
+Synthetic images (uniform in [-1, 1], the data's shape and range) are used:
+the speed of a step does not depend on pixel values, and the suite then needs
+no dataset on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from benchmarks import measure
+from benchmarks.reference import ReferenceLoop
+
+SYNTHETIC_SEED = 7
+
+
+def synthetic_images(preset, n: int) -> np.ndarray:
+    """``n`` float32 images in [-1, 1] with the discriminator's input shape.
+
+    Examples:
+    >>> synthetic_images(get_preset("dcgan-mnist"), 4).shape
+    (4, 28, 28, 1)
+    """
+    shape = _image_shape(preset)
+    return np.random.default_rng(SYNTHETIC_SEED).uniform(-1, 1, (n, *shape)).astype(np.float32)
+
+
+_SHAPES: dict = {}
+
+
+def _image_shape(preset) -> tuple:
+    # Not every family puts the image shape in its config (the MLP GAN uses its default): ask the model.
+    if preset.name not in _SHAPES:
+        _SHAPES[preset.name] = _built_shape(preset)
+    return _SHAPES[preset.name]
+
+
+def _built_shape(preset) -> tuple:
+    d = preset.discriminator(**preset.discriminator_config)
+    inputs = d.inputs[0] if isinstance(d.inputs, (list, tuple)) else d.inputs
+    return tuple(int(x) for x in inputs.shape[1:])
+
+
+class ZooLoop:
+    """The zoo ``Trainer``'s compiled step and input pipeline, without its file output.
+
+    Args:
+        preset: the registry entry.
+        batch_size: images per step.
+        images: float32 training images.
+        jit_compile: compile the step with XLA.
+
+    Examples:
+    >>> loop = ZooLoop(get_preset("dcgan-mnist"), 8, images)
+    >>> sorted(loop.step(next(iter(loop.dataset(images)))))
+    ['d_loss', 'g_loss']
+    """
+
+    impl = "zoo"
+
+    def __init__(self, preset, batch_size: int, images: np.ndarray, jit_compile: bool = False):
+        from zoo.training.trainer import TrainConfig, Trainer
+
+        # The trainer writes nothing until fit(); the folder is only a required setting.
+        workdir = Path(tempfile.gettempdir()) / "gan-zoo-bench-unused"
+        config = TrainConfig(out_dir=workdir, batch_size=batch_size, epochs=1, progress=False,
+                             tensorboard=False, jit_compile=jit_compile, force=True)
+        self.trainer = Trainer(preset, config, images=images)
+        self.batch_size = batch_size
+
+    def dataset(self, images):
+        """The pipeline ``Trainer.fit`` builds (shuffle, full batches, prefetch), repeated."""
+        import tensorflow as tf
+
+        seed = self.trainer.recipe.seed
+        ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed)
+        return ds.batch(self.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE).repeat()
+
+    def step(self, real) -> dict:
+        # The trainer's own compiled step (Trainer._train_step), exactly what fit() calls per batch.
+        return {k: float(v) for k, v in self.trainer._train_step(real).items()}
+
+
+@contextlib.contextmanager
+def precision_policy(policy: str | None):
+    """Sets the Keras dtype policy for models built inside the block (None: leave float32)."""
+    previous = keras.config.dtype_policy().name
+    if policy:
+        keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def compare_trajectories(preset, steps: int = 4, batch_size: int = 16) -> dict:
+    """Runs the zoo step and the reference loop on identical state and batches.
+
+    The reference takes the trainer's initial weights, dropout seeds and
+    noise seed, then both see the same batches in the same order.
+
+    Returns:
+        ``{"zoo": [...], "reference": [...], "max_abs_diff": float}``: per-step
+        ``{"g_loss", "d_loss"}`` of each.
+
+    Examples:
+    >>> r = compare_trajectories(get_preset("dcgan-mnist"), steps=3, batch_size=8)
+    >>> r["max_abs_diff"] < 1e-4
+    True
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    images = synthetic_images(preset, batch_size * steps)
+    zoo_loop = ZooLoop(preset, batch_size, images)
+    ref = ReferenceLoop(preset, batch_size)
+    t = zoo_loop.trainer
+    ref.copy_state_from(t.generator, t.discriminator, t.seed_generator.state.value)
+    batches = [images[i * batch_size:(i + 1) * batch_size] for i in range(steps)]
+    zoo_losses = [zoo_loop.step(b) for b in batches]
+    ref_losses = [ref.step(b) for b in batches]
+    diff = max(abs(a[k] - b[k]) for a, b in zip(zoo_losses, ref_losses) for k in a)
+    return {"zoo": zoo_losses, "reference": ref_losses, "max_abs_diff": diff}
+
+
+def run_train_case(preset, impl: str, batch_size: int, *, xla: bool = False, mixed_precision: str | None = None,
+                   timing: dict, flops_per_image: int | None, peak_gflops: float | None, backend: str,
+                   gpu: bool) -> dict:
+    """Times one train-step case and returns its measured fields.
+
+    Args:
+        preset: the registry entry.
+        impl: ``"zoo"`` (the trainer) or ``"reference"`` (the tutorial loop).
+        batch_size: images per step.
+        xla: compile the zoo step with XLA (the reference never is).
+        mixed_precision: a Keras dtype policy such as ``"mixed_float16"``, or None.
+        timing: keyword arguments of :func:`benchmarks.measure.time_calls`.
+        flops_per_image: train-step FLOPs per image, for achieved GFLOP/s.
+        peak_gflops: the measured matmul peak in the compute dtype.
+        backend, gpu: where it runs (for device-memory probes).
+
+    Returns:
+        Record fields: images_per_s, time_ms, compile_s, timed_iters,
+        achieved_gflops, fraction_of_peak, memory and the last losses.
+
+    Examples:
+    >>> f = run_train_case(p, "zoo", 8, timing=QUICK, flops_per_image=1, peak_gflops=1.0, backend="tensorflow", gpu=False)
+    >>> f["images_per_s"] > 0
+    True
+    """
+    if impl not in ("zoo", "reference"):
+        raise ValueError(f"unknown train implementation {impl!r}; valid: zoo, reference")
+    # Enough images for a few distinct batches; the pipelines repeat them.
+    images = synthetic_images(preset, batch_size * 4)
+    # Drop earlier cases' models and graphs first (clear_session also resets the dtype policy).
+    keras.backend.clear_session()
+    with measure.PeakMemory(backend, gpu) as mem, precision_policy(mixed_precision):
+        loop = ZooLoop(preset, batch_size, images, xla) if impl == "zoo" else ReferenceLoop(preset, batch_size)
+        batches = iter(loop.dataset(images))
+        last = {}
+
+        def one_step():
+            last.update(loop.step(next(batches)))
+
+        result = measure.time_calls(one_step, **timing)
+    ips = measure.throughput(batch_size, result["times_s"])
+    gflops = flops_per_image * ips / 1e9 if flops_per_image else None
+    bad = {k: v for k, v in last.items() if not math.isfinite(v)}
+    return {
+        "images_per_s": round(ips, 2),
+        "time_ms": measure.stats_ms(result["times_s"]),
+        "compile_s": result["first_call_s"],
+        "warmup_iters": result["warmup_iters"],
+        "timed_iters": result["timed_iters"],
+        "achieved_gflops": round(gflops, 3) if gflops else None,
+        "fraction_of_peak": round(gflops / peak_gflops, 4) if gflops and peak_gflops else None,
+        "last_losses": last,
+        "nonfinite_losses": sorted(bad) or None,
+        **mem.result(),
+    }

@@ -1,0 +1,98 @@
+"""``gan-zoo export``: registered through the ``gan_zoo.commands`` entry-point group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from export import card as card_lib, common
+from export.common import ExportError
+
+_FORMAT_CHOICES = common.FORMATS + ("all",)
+_QUANT_CHOICES = tuple(q for q in common.QUANTIZATIONS if q)
+
+
+def register(subparsers) -> None:
+    """Adds the ``export`` subcommand to the ``gan-zoo`` parser.
+
+    Examples:
+    >>> register(parser.add_subparsers())  # then: gan-zoo export dcgan-mnist --format all -o out/
+    """
+    p = subparsers.add_parser(
+        "export",
+        help="export a generator to SavedModel, TF-Lite or ONNX, verified in its runtime",
+        description="Export a zoo generator (z -> image, dynamic batch). Every artifact is loaded in its real "
+                    "runtime and compared with the Keras model before it is moved into place, and gets a "
+                    "sidecar ARTIFACT.card.json. 'all' writes every format and TF-Lite quantization plus "
+                    "report.json and report.md.",
+    )
+    p.add_argument("name", help="a registered model, see 'gan-zoo list'")
+    p.add_argument("--format", default="all", metavar="FORMAT",
+                   help=f"one of {', '.join(_FORMAT_CHOICES)} (default: all)")
+    p.add_argument("--quantize", default=None, metavar="MODE",
+                   help=f"TF-Lite only: {', '.join(_QUANT_CHOICES)} (default: float32)")
+    p.add_argument("--uint8-output", action="store_true",
+                   help="scale the image to uint8 0..255 inside the graph (default: float32 in [-1, 1])")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: tf2onnx's)")
+    p.add_argument("-o", "--output", required=True, help="output folder (created)")
+    p.add_argument("--force", action="store_true", help="overwrite existing artifacts")
+    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
+    p.add_argument("--untrained", action="store_true", help="export a freshly initialised generator")
+    p.set_defaults(func=run)
+
+
+def _load(args):
+    """The model and the sha256 of the weights it was loaded from (None: fresh)."""
+    import zoo
+    from zoo.registry import get_preset
+    from zoo.weights import sha256_file
+
+    if args.weights and args.untrained:
+        raise ValueError("--weights and --untrained exclude each other")
+    preset = get_preset(args.name)
+    if args.untrained:
+        return zoo.load(args.name, weights=None), None
+    if args.weights:
+        return zoo.load(args.name, weights=args.weights), sha256_file(args.weights)
+    if preset.generator_weights is None:
+        # Never ship random weights to a phone by accident: fresh weights must be asked for.
+        raise ExportError(f"{args.name} has no shipped weights yet; pass --weights FILE, or --untrained to "
+                          "export a freshly initialised generator")
+    return zoo.load(args.name), preset.generator_weights.sha256
+
+
+def run(args) -> None:
+    import export
+
+    common.check_format(args.format, allow_all=True)
+    common.check_quantize(args.quantize)
+    if args.quantize is not None and args.format != "tflite":
+        raise ValueError("--quantize applies to --format tflite only (--format all writes every quantization)")
+    out = Path(args.output)
+    # Refuse existing targets before the (slow) model load.
+    from zoo.registry import get_preset
+
+    name = get_preset(args.name).name
+    if args.format == "all":
+        artifacts = [out / common.artifact_filename(name, f, q, args.uint8_output) for f, q in export.ALL_ARTIFACTS]
+        reports = [out / "report.json", out / "report.md"]
+    else:
+        artifacts, reports = [out / common.artifact_filename(name, args.format, args.quantize, args.uint8_output)], []
+    from export.pipeline import check_targets
+
+    check_targets(artifacts + [card_lib.card_path(a) for a in artifacts] + reports, args.force)
+
+    model, sha = _load(args)
+    kw = dict(uint8_output=args.uint8_output, force=args.force, opset=args.opset, weights_sha256=sha)
+    if args.format == "all":
+        report = export.export_all(model, out, **kw)
+        results = report.results
+    else:
+        results = [export.export_format(model, out, args.format, args.quantize, **kw)]
+        report = None
+    for r in results:
+        v = r.card["verification"]
+        db = "inf" if v["psnr_db"] is None else f"{v['psnr_db']:.1f} dB"
+        print(f"{r.path}  {r.size_bytes / 2**20:.2f} MiB  max-abs {v['max_abs_error']:.2e}  PSNR {db}  "
+              f"verified ({r.seconds:.1f} s)")
+    if report is not None:
+        print(f"report: {report.md_path} and {report.json_path}")

@@ -1,0 +1,156 @@
+"""``export_all``, the single-format dispatcher the CLI uses, and ``report.json`` / ``report.md``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from export import card as card_lib, common, pipeline
+from export.onnx_export import to_onnx
+from export.saved_model import to_saved_model
+from export.tflite import to_tflite
+
+# (format, quantization) of every artifact export_all writes.
+ALL_ARTIFACTS = (
+    ("saved_model", None),
+    ("tflite", None),
+    ("tflite", "float16"),
+    ("tflite", "dynamic"),
+    ("tflite", "int8"),
+    ("onnx", None),
+)
+
+
+@dataclasses.dataclass
+class ExportReport:
+    """What export_all wrote: the verified artifacts and the two report files."""
+
+    results: list
+    json_path: Path
+    md_path: Path
+
+
+def export_format(model, out_dir, fmt: str, quantize: str | None = None, *, uint8_output: bool = False,
+                  force: bool = False, opset: int | None = None, weights_sha256=card_lib.AUTO):
+    """Exports one format into ``out_dir`` under its standard name (see :func:`artifact_filename`).
+
+    Examples:
+    >>> export_format(m, "out", "tflite", "int8").path
+    PosixPath('out/dcgan-mnist_int8.tflite')
+    """
+    common.check_format(fmt)
+    common.check_quantize(quantize)
+    if quantize is not None and fmt != "tflite":
+        raise ValueError(f"quantization applies to the tflite format only, not {fmt!r}")
+    path = Path(out_dir) / common.artifact_filename(model.name, fmt, quantize, uint8_output)
+    kw = dict(uint8_output=uint8_output, force=force, weights_sha256=weights_sha256)
+    if fmt == "saved_model":
+        return to_saved_model(model, path, **kw)
+    if fmt == "tflite":
+        return to_tflite(model, path, quantize, **kw)
+    return to_onnx(model, path, opset, **kw)
+
+
+def export_all(model, out_dir, *, uint8_output: bool = False, force: bool = False, opset: int | None = None,
+               weights_sha256=card_lib.AUTO) -> ExportReport:
+    """Exports every format and TF-Lite quantization, verified, plus ``report.json`` and ``report.md``.
+
+    Every target is checked before the first export, so an existing file
+    without ``force`` costs nothing.
+
+    Args:
+        model: a :class:`zoo.ZooModel`.
+        out_dir: folder for the artifacts, cards and reports (created).
+        uint8_output: scale to uint8 inside every graph.
+        force: replace existing artifacts and reports.
+        opset: ONNX opset (None: tf2onnx's default).
+        weights_sha256: as in :func:`to_tflite`.
+
+    Returns:
+        An :class:`ExportReport`.
+
+    Examples:
+    >>> m = zoo.load("dcgan-mnist", weights=None)
+    >>> [r.path.name for r in export.export_all(m, "out/").results][:2]
+    ['dcgan-mnist_savedmodel', 'dcgan-mnist.tflite']
+    """
+    out_dir = Path(out_dir)
+    targets = [out_dir / common.artifact_filename(model.name, f, q, uint8_output) for f, q in ALL_ARTIFACTS]
+    reports = [out_dir / "report.json", out_dir / "report.md"]
+    pipeline.check_targets(targets + [card_lib.card_path(t) for t in targets] + reports, force)
+    if weights_sha256 == card_lib.AUTO:
+        weights_sha256 = card_lib.source_weights_sha256(model)
+    results = [
+        export_format(model, out_dir, f, q, uint8_output=uint8_output, force=force, opset=opset,
+                      weights_sha256=weights_sha256)
+        for f, q in ALL_ARTIFACTS
+    ]
+    return write_report(model, results, out_dir, weights_sha256)
+
+
+def report_rows(results) -> list[dict]:
+    rows = []
+    for r in results:
+        v = r.card["verification"]
+        rows.append({
+            "artifact": r.path.name,
+            "format": r.card["format"],
+            "quantization": r.card["quantization"],
+            "output_dtype": r.card["outputs"][0]["dtype"],
+            "size_bytes": r.size_bytes,
+            "max_abs_error": v["max_abs_error"],
+            "psnr_db": v["psnr_db"],
+            "metric": v["metric"],
+            "threshold": v["threshold"],
+            "passed": v["passed"],
+            "export_seconds": round(r.seconds, 2),
+        })
+    return rows
+
+
+def write_report(model, results, out_dir, weights_sha256) -> ExportReport:
+    """Writes ``report.json`` and ``report.md`` for verified results."""
+    out_dir = Path(out_dir)
+    rows = report_rows(results)
+    data = {
+        "zoo_name": model.name,
+        "source_weights_sha256": weights_sha256,
+        "verification_inputs": results[0].card["verification"]["inputs"] if results else None,
+        "library_versions": card_lib.library_versions(),
+        "artifacts": rows,
+    }
+    json_path, md_path = out_dir / "report.json", out_dir / "report.md"
+    pipeline.write_json(json_path, data)
+    tmp = md_path.with_name(f".{md_path.name}.tmp")
+    tmp.write_text(markdown(data))
+    os.replace(tmp, md_path)
+    return ExportReport(results=results, json_path=json_path, md_path=md_path)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.2f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB"
+
+
+def markdown(data: dict) -> str:
+    """The report as a Markdown table (one row per artifact)."""
+    weights = data["source_weights_sha256"] or "none (freshly initialised generator)"
+    lines = [
+        f"# Export report: {data['zoo_name']}",
+        "",
+        f"Source weights sha256: {weights}  ",
+        f"Verification: {data['verification_inputs']}, against the Keras generator.",
+        "",
+        "| artifact | format | quantization | output | size | max-abs error | PSNR (dB) | check | time (s) |",
+        "|---|---|---|---|---:|---:|---:|---|---:|",
+    ]
+    for r in data["artifacts"]:
+        db = "inf" if r["psnr_db"] is None else f"{r['psnr_db']:.1f}"
+        op = "<=" if r["metric"] == "max_abs" else ">="
+        check = f"{'max-abs' if r['metric'] == 'max_abs' else 'PSNR'} {op} {r['threshold']:.3g}: "
+        check += "pass" if r["passed"] else "FAIL"
+        lines.append(
+            f"| {r['artifact']} | {r['format']} | {r['quantization'] or 'float32'} | {r['output_dtype']} | "
+            f"{_size(r['size_bytes'])} | {r['max_abs_error']:.2e} | {db} | {check} | {r['export_seconds']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,201 @@
+"""The benchmark suite: FLOP counts, the reference loop's fairness, and `gan-zoo bench --quick` end to end.
+
+The quick run's timings are smoke-test numbers; only their form is checked.
+"""
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def bench(*args, check=True):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-m", "zoo.cli", "bench", *args], capture_output=True, text=True,
+                          env=env, timeout=1500)  # generous: CI machines may be busy
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+# --- FLOPs ----------------------------------------------------------------------------------------
+
+
+def _sequential(input_shape, layer):
+    import keras
+
+    keras.Sequential([keras.Input(input_shape), layer])
+    return layer
+
+
+def test_dense_flops_match_hand_count():
+    import keras
+
+    from benchmarks.flops import layer_flops
+
+    assert layer_flops(_sequential((4,), keras.layers.Dense(3))) == 2 * 4 * 3 + 3
+    assert layer_flops(_sequential((4,), keras.layers.Dense(3, use_bias=False))) == 24
+    assert layer_flops(_sequential((4,), keras.layers.Dense(3, activation="relu"))) == 24 + 3 + 3
+    # Dense on a sequence applies per position: 5 positions of (24 multiply-add FLOPs + 3 biases).
+    assert layer_flops(_sequential((5, 4), keras.layers.Dense(3))) == 5 * 27
+
+
+def test_conv_transpose_and_conv_flops_match_hand_count():
+    import keras
+
+    from benchmarks.flops import count_flops
+
+    m = keras.Sequential([keras.Input((2, 2, 3)), keras.layers.Conv2DTranspose(2, 3, 2, padding="same")])
+    # Every one of the 2*2 input pixels x 3 channels meets the full 3x3x2 kernel; + 4*4*2 biases.
+    assert count_flops(m).total == 2 * (2 * 2 * 3) * (3 * 3) * 2 + 4 * 4 * 2 == 464
+    m = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3, 2, padding="same", use_bias=False)])
+    # Output 2x2x2, each a 3x3x3 dot product.
+    assert count_flops(m).total == 2 * (2 * 2 * 2) * (3 * 3 * 3) == 432
+
+
+def test_dcgan_mnist_generator_flops_and_train_step_formula():
+    import zoo
+    from benchmarks.flops import count_flops, model_flops
+
+    m = zoo.load("dcgan-mnist", weights=None, with_discriminator=True)
+    dense = 2 * 100 * 7 * 7 * 256 + 2 * 12544 + 12544  # projection, BN, LeakyReLU
+    deconv0 = 2 * 7 * 7 * 256 * 25 * 128 + 2 * 6272 + 6272
+    deconv1 = 2 * 7 * 7 * 128 * 25 * 64 + 2 * 12544 + 12544
+    to_image = 2 * 14 * 14 * 64 * 25 * 1 + 784  # + tanh
+    g = count_flops(m.generator)
+    assert g.total == dense + deconv0 + deconv1 + to_image and g.uncounted == []
+    f = model_flops(m)
+    assert f["train_step"] == 3 * f["generator"] + 7 * f["discriminator"]
+
+
+def test_unknown_layer_is_listed_not_guessed():
+    import keras
+
+    from benchmarks.flops import count_flops
+
+    class Odd(keras.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    m = keras.Sequential([keras.Input((3,)), Odd(name="odd"), keras.layers.Dense(1)])
+    c = count_flops(m)
+    assert c.uncounted == ["odd"] and c.total == 2 * 3 + 1
+
+
+# --- the reference loop is a fair yardstick -----------------------------------------------------------
+
+
+def test_reference_loop_and_zoo_trainer_give_the_same_losses(tiny_preset):
+    from benchmarks.train_bench import compare_trajectories
+
+    r = compare_trajectories(tiny_preset, steps=4, batch_size=8)
+    assert len(r["zoo"]) == len(r["reference"]) == 4
+    for a, b in zip(r["zoo"], r["reference"]):
+        for k in ("g_loss", "d_loss"):
+            assert math.isclose(a[k], b[k], rel_tol=1e-5, abs_tol=1e-6), (k, a, b)
+    assert r["zoo"][0] != r["zoo"][-1]  # the weights moved: a real trajectory, not a constant
+
+
+def test_timing_helpers():
+    from benchmarks.measure import PeakMemory, stats_ms, throughput, time_calls
+
+    r = time_calls(lambda: sum(range(1000)), warmup=1, min_iters=4, max_iters=4, min_time_s=0.0)
+    assert r["timed_iters"] == 4 and r["first_call_s"] >= 0
+    s = stats_ms(r["times_s"])
+    assert 0 <= s["min"] <= s["p50"] <= s["p95"] <= s["p99"] <= s["max"]
+    assert throughput(8, r["times_s"]) > 0
+    with PeakMemory() as mem:
+        bytearray(10**7)
+    assert mem.result()["peak_host_mb"] > 0
+    with pytest.raises(ValueError, match="min_iters"):
+        time_calls(lambda: None, warmup=0, min_iters=0, max_iters=1, min_time_s=0)
+
+
+def test_bad_options_are_one_clear_error():
+    from benchmarks.report import check_record, new_record
+    from benchmarks.suite import SuiteConfig
+
+    with pytest.raises(ValueError, match="valid: train, infer"):
+        SuiteConfig(what=("bogus",)).resolved()
+    with pytest.raises(ValueError, match="valid: keras, saved_model, tflite, onnx"):
+        SuiteConfig(runtimes=("tensorrt",)).resolved()
+    with pytest.raises(KeyError, match="dcgan-mnist"):
+        SuiteConfig(names=["dcgan-mnsit"]).resolved()
+    with pytest.raises(ValueError, match="positive"):
+        SuiteConfig(batch_sizes=(0,)).resolved()
+    rec = new_record("infer", "x", "x b1", {}, batch_size=1, images_per_s=float("nan"))
+    with pytest.raises(ValueError, match="positive finite"):
+        check_record(rec)
+    assert bench("--quick", "--out", "x", "--batch-sizes", "0", check=False).returncode == 2
+
+
+def test_model_core_never_imports_benchmarks():
+    pattern = re.compile(r"^\s*(from|import)\s+benchmarks\b", re.M)
+    offenders = [str(p) for p in (REPO / "zoo").rglob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []
+
+
+# --- gan-zoo bench --quick, end to end ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    proc = bench("--quick", "--out", str(out), "--no-progress")
+    return out, json.loads((out / "results.json").read_text()), proc
+
+
+def test_quick_run_covers_every_runtime_and_both_loops(quick_run):
+    _, results, proc = quick_run
+    records = results["records"]
+    assert [r for r in records if r["status"] != "ok"] == []
+    train = {(r["impl"], r["batch_size"]) for r in records if r["kind"] == "train"}
+    assert train == {("zoo", 16), ("reference", 16)}
+    infer = {(r["runtime"], r["quantization"], r["batch_size"]) for r in records if r["kind"] == "infer"}
+    variants = {("keras_eager", None), ("keras_compiled", None), ("saved_model", None), ("onnx", None),
+                ("tflite", None), ("tflite", "float16"), ("tflite", "dynamic"), ("tflite", "int8")}
+    assert infer == {(rt, q, b) for rt, q in variants for b in (1, 8)}
+    assert "18 cases (18 ok, 0 skipped, 0 failed)" in proc.stdout
+
+
+def test_every_record_has_the_fields_and_sane_numbers(quick_run):
+    from benchmarks.report import INFER_FIELDS, REQUIRED_FIELDS, TRAIN_FIELDS, check_record
+
+    _, results, _ = quick_run
+    for r in results["records"]:
+        check_record(r)
+        assert set(REQUIRED_FIELDS + (TRAIN_FIELDS if r["kind"] == "train" else INFER_FIELDS)) <= set(r)
+        env = r["environment"]
+        assert env["backend"] == "tensorflow" and env["device"] in ("cpu", "gpu") and env["device_name"]
+        assert env["versions"]["keras"] and env["threads"]["usable_cpus"] >= 1
+        for v in (r["images_per_s"], r["achieved_gflops"], r["fraction_of_peak"], r["peak_host_mb"],
+                  *r["time_ms"].values()):
+            assert isinstance(v, (int, float)) and math.isfinite(v) and v > 0, (r["case"], v)
+        assert r["flops_per_image"] > 0 and r["compile_s"] >= 0
+        if r["kind"] == "infer" and r["runtime"] in ("saved_model", "tflite", "onnx"):
+            assert r["artifact_bytes"] > 0
+    assert results["peaks"]["float32"]["gflops"] > 0
+
+
+def test_quick_run_writes_report_plots_and_refuses_to_overwrite(quick_run):
+    from PIL import Image
+
+    out, results, _ = quick_run
+    md = (out / "results.md").read_text()
+    for heading in ("## Matrix-multiply peak", "## Train step", "## Generator inference", "### Batch-1 latency",
+                    "## Targets", "quick mode"):
+        assert heading in md
+    assert results["plots"] == ["infer_dcgan-mnist.png", "train.png"]
+    for name in results["plots"]:
+        assert Image.open(out / name).size[0] > 100
+    before = (out / "results.json").read_bytes()
+    proc = bench("--quick", "--out", str(out), check=False)
+    assert proc.returncode == 1 and "--force" in proc.stderr and "Traceback" not in proc.stderr
+    assert (out / "results.json").read_bytes() == before

@@ -1,0 +1,38 @@
+"""InfoGAN zoo entries (plain data)."""
+
+from pathlib import Path
+
+from zoo.families.infogan.discriminator import InfoGANDiscriminator
+from zoo.families.infogan.generator import InfoGANGenerator
+from zoo.families.infogan.model import InfoGANModel
+from zoo.families.infogan.step import InfoGANStep
+from zoo.registry import Preset, TrainRecipe, register
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+register(
+    Preset(
+        name="infogan-mnist",
+        family="infogan",
+        dataset="mnist",
+        description="InfoGAN (Chen et al., 2016) MNIST setup: 62 noise dims, one 10-way categorical and "
+                    "two U(-1, 1) continuous codes; Q shares the discriminator's body; lambda = 1 "
+                    "(continuous NLL weighted 0.1)",
+        generator=InfoGANGenerator,
+        generator_config=dict(
+            latent_dim=62, num_categories=10, num_continuous=2, dense_units=1024, base_shape=(7, 7, 128),
+            filters=(64,), kernel_size=4,
+        ),
+        discriminator=InfoGANDiscriminator,
+        discriminator_config=dict(
+            image_shape=(28, 28, 1), filters=(64, 128), kernel_size=4, dense_units=1024, q_units=128,
+            num_categories=10, num_continuous=2, leaky_slope=0.1,
+        ),
+        step=InfoGANStep,  # info_weight (lambda) 1.0, continuous_weight 0.1: InfoGANStep's defaults
+        # Paper: Adam lr 2e-4 (D) / 1e-3 (G); released launcher: batch 128, beta1 0.5, ~5,000
+        # iterations. 9,000 images // 128 = 70 steps per epoch, so 72 epochs = 5,040 steps.
+        recipe=TrainRecipe(batch_size=128, epochs=72, g_learning_rate=1e-3, d_learning_rate=2e-4, beta_1=0.5),
+        weights_dir=WEIGHTS_DIR,
+        model_class=InfoGANModel,
+    )
+)

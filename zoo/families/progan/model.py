@@ -1,0 +1,43 @@
+"""`ProGANModel`: the zoo model with access to the grown model's intermediate resolutions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.model import ZooModel
+
+
+class ProGANModel(ZooModel):
+    """A ProGAN zoo entry; ``sample(n, resolution=R)`` gives the R x R output.
+
+    ``generator`` is the final-resolution, alpha = 1 graph (what export
+    traces). The intermediate outputs come from the same weights through the
+    lower blocks and their own toRGB layers, which stopped training when the
+    next resolution had faded in, so they show the model as it was at that
+    stage of growth on top of the blocks' later training.
+
+    Examples:
+    >>> m = zoo.load("progan-fashion-mnist", weights=None)
+    >>> m.sample(4, seed=0).shape, m.sample(4, seed=0, resolution=8).shape
+    ((4, 32, 32, 1), (4, 8, 8, 1))
+    """
+
+    @property
+    def resolutions(self) -> tuple:
+        """The resolutions ``sample`` accepts: 4, 8, ... up to the final one."""
+        return tuple(4 * 2**i for i in range(self.generator.num_levels))
+
+    def sample(self, n: int, seed: int | None = 0, batch_size: int = 256, resolution: int | None = None) -> np.ndarray:
+        """``n`` images in [-1, 1]: (n, 32, 32, 1), or (n, R, R, 1) with ``resolution=R``."""
+        if resolution is None or resolution == self.generator.final_resolution:
+            return super().sample(n, seed, batch_size)
+        if resolution not in self.resolutions:
+            raise ValueError(f"resolution must be one of {self.resolutions}, got {resolution}")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        z = self._check_inputs(self.sample_latents(n, seed))["z"]
+        out = [np.asarray(self.generator.generate_at(z[i : i + batch_size], resolution))
+               for i in range(0, n, batch_size)]
+        channels = self.image_shape[-1]
+        images = np.concatenate(out) if out else np.zeros((0, resolution, resolution, channels), np.float32)
+        return np.clip(images, -1.0, 1.0).astype(np.float32)

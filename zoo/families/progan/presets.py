@@ -1,0 +1,52 @@
+"""ProGAN zoo entries (plain data)."""
+
+from pathlib import Path
+
+from zoo.families.progan.discriminator import ProGANDiscriminator
+from zoo.families.progan.generator import ProGANGenerator
+from zoo.families.progan.model import ProGANModel
+from zoo.families.progan.recipe import ProGANRecipe
+from zoo.families.progan.schedule import GrowthSchedule
+from zoo.families.progan.step import ProGANStep
+from zoo.registry import Preset, register
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+# Scaled down from the authors' 600k-800k images per phase (1024x1024, 8 phases
+# of growth) for 32x32 on CPU: 30k images (half a Fashion-MNIST epoch) per
+# fade-in and per stabilisation phase, so the network reaches 32x32 after
+# 180k images and then trains at 32x32 for the rest of the epochs.
+SCHEDULE = GrowthSchedule(resolutions=(4, 8, 16, 32), fade_images=30_000, stabilise_images=30_000)
+
+register(
+    Preset(
+        name="progan-fashion-mnist",
+        family="progan",
+        dataset="fashion-mnist",
+        description="Progressive GAN (growing 4->32, fade-in, equalized LR, pixel norm, minibatch stddev, "
+        "WGAN-GP + drift) on Fashion-MNIST padded to 32x32",
+        generator=ProGANGenerator,
+        generator_config=dict(latent_dim=128, resolution=32, filters=(128, 128, 64, 32), image_channels=1),
+        discriminator=ProGANDiscriminator,
+        discriminator_config=dict(image_shape=(32, 32, 1), filters=(128, 128, 64, 32), mbstd_group_size=4),
+        step=ProGANStep,
+        # Authors' optimiser: Adam lr 1e-3, betas (0, 0.99), eps 1e-8; generator EMA 0.999.
+        # One batch size for every resolution: the trainer's batch is fixed per run.
+        recipe=ProGANRecipe(
+            batch_size=64,
+            epochs=8,
+            g_learning_rate=1e-3,
+            d_learning_rate=1e-3,
+            beta_1=0.0,
+            beta_2=0.99,
+            ema_decay=0.999,
+            schedule=SCHEDULE,
+            gp_weight=10.0,
+            drift_weight=1e-3,
+            adam_epsilon=1e-8,
+        ),
+        weights_dir=WEIGHTS_DIR,
+        pad_to=32,
+        model_class=ProGANModel,
+    )
+)

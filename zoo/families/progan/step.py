@@ -1,0 +1,102 @@
+"""ProGAN's training step: WGAN-GP with drift, driven by the growth schedule."""
+
+from __future__ import annotations
+
+import keras
+
+from zoo.families.progan.wgan_gp import wgan_gp_losses
+from zoo.layers import downsample_avg, upsample_nearest
+
+
+class ProGANStep:
+    """Draws z and the penalty's mixing weights, and sets the growth phase.
+
+    The trainer calls :meth:`on_step` before every compiled step with the
+    images seen so far; it puts the generator, discriminator and generator
+    EMA into the schedule's phase (resolution, fading, alpha) and returns the
+    phase's ``(resolution, fading)``, which the trainer uses to recompile the
+    step when the graph changes (7 times for 4 -> 32). The phase is a pure
+    function of the image counter, which the trainer restores on resume from
+    the optimiser's step count, so a resumed run continues mid-phase with the
+    same alpha.
+
+    During a fade-in the real images are blended the same way as the fakes
+    (the authors' ``process_reals``): pooled to R, mixed with their R/2
+    version by alpha, and nearest-upsampled back to the final size, so real
+    and fake batches always live at the same effective resolution.
+
+    Args:
+        latent_dim: size of z.
+        schedule: a :class:`GrowthSchedule`.
+        gp_weight: gradient penalty weight (10).
+        drift_weight: drift term weight (0.001).
+        final_resolution: the size of the images the trainer feeds.
+
+    Examples:
+    >>> step = ProGANStep.from_preset(get_preset("progan-fashion-mnist"))
+    >>> step.on_step(0, 0, {"generator": g, "discriminator": d})
+    (4, False)
+    >>> sorted(step.losses(g, d, real, step.sample_latents(8, keras.random.SeedGenerator(0))))
+    ['alpha', 'd_loss', 'g_loss', 'gp', 'resolution', 'wdist']
+    """
+
+    def __init__(self, latent_dim: int, schedule, gp_weight: float = 10.0, drift_weight: float = 1e-3,
+                 final_resolution: int = 32):
+        self.latent_dim = latent_dim
+        self.schedule = schedule
+        self.gp_weight = gp_weight
+        self.drift_weight = drift_weight
+        self.final_resolution = final_resolution
+        self.phase = schedule.phase_at(0)
+
+    @classmethod
+    def from_preset(cls, preset):
+        r = preset.recipe
+        return cls(
+            latent_dim=preset.generator_config["latent_dim"],
+            schedule=r.schedule,
+            gp_weight=r.gp_weight,
+            drift_weight=r.drift_weight,
+            final_resolution=preset.generator_config["resolution"],
+        )
+
+    def on_step(self, step: int, images_seen: int, models: dict):
+        """Enters the phase of ``images_seen`` on every growing model; returns the graph key."""
+        self.phase = self.schedule.phase_at(images_seen)
+        for model in models.values():
+            if hasattr(model, "set_growth"):
+                self._enter(model, self.phase.alpha)
+        return self.phase.key
+
+    def _enter(self, model, alpha=None) -> None:
+        if model.growth != self.phase.key:
+            model.set_growth(*self.phase.key)
+        if alpha is not None and float(model.alpha.numpy()) != alpha:
+            model.alpha.assign(alpha)
+
+    def sample_latents(self, batch_size: int, seed_generator):
+        return {
+            "z": keras.random.normal((batch_size, self.latent_dim), seed=seed_generator),
+            "mix": keras.random.uniform((batch_size, 1, 1, 1), seed=seed_generator),
+        }
+
+    def process_reals(self, real, alpha):
+        """Real (N, F, F, C) images at the phase's effective resolution, still (N, F, F, C)."""
+        factor = self.final_resolution // self.phase.resolution
+        x = downsample_avg(real, factor)  # (N, R, R, C)
+        if self.phase.fading:
+            old = upsample_nearest(downsample_avg(x, 2), 2)
+            x = old + (x - old) * alpha
+        return upsample_nearest(x, factor)
+
+    def losses(self, generator, discriminator, real, latents) -> dict:
+        # Structure only: inside a compiled step the phase is fixed (on_step set
+        # it and chose the trace); alpha is read from the models' variables.
+        self._enter(generator)
+        self._enter(discriminator)
+        fake = generator(latents["z"], training=True)  # (N, F, F, C) at the phase's resolution
+        real = self.process_reals(real, discriminator.alpha)
+        out = wgan_gp_losses(discriminator, real, fake, latents["mix"], self.gp_weight, self.drift_weight)
+        out["alpha"] = keras.ops.convert_to_tensor(discriminator.alpha)
+        out["resolution"] = keras.ops.convert_to_tensor(float(self.phase.resolution))
+        return out

@@ -1,0 +1,58 @@
+"""Minibatch standard deviation (Karras et al., 2018, Sec. 3)."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MinibatchStdDev(keras.layers.Layer):
+    """Appends one feature map holding the average per-group standard deviation.
+
+    The batch of N samples is split into N / G groups of G = min(group_size, N)
+    samples each; within a group, the standard deviation of every feature at
+    every position is taken over the G samples, those are averaged over
+    (H, W, C) into one number per group, and that number fills an extra
+    channel of every sample of the group. A generator whose samples vary too
+    little shows up as a low value the discriminator can see, which
+    discourages mode collapse.
+
+    Groups are strided as in the authors' code: with M = N / G, sample ``k``
+    belongs to group ``k % M``. N must be divisible by G.
+
+    Shapes: (N, H, W, C) -> (N, H, W, C + 1).
+
+    Args:
+        group_size: samples per group (4 in ProGAN and StyleGAN).
+        epsilon: added to the variance before the square root (finite gradient at 0).
+
+    Examples:
+    >>> MinibatchStdDev(group_size=4)(np.zeros((8, 4, 4, 16), "float32")).shape
+    (8, 4, 4, 17)
+    """
+
+    def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs):
+        super().__init__(**kwargs)
+        if group_size < 1:
+            raise ValueError(f"group_size must be >= 1, got {group_size}")
+        self.group_size = int(group_size)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        _, h, w, c = inputs.shape
+        n = ops.shape(inputs)[0]  # dynamic batch size
+        g = ops.minimum(self.group_size, n)
+        y = ops.reshape(inputs, (g, -1, h, w, c))  # (G, M, H, W, C): y[i, m] is sample i * M + m
+        y = y - ops.mean(y, axis=0, keepdims=True)
+        y = ops.sqrt(ops.mean(ops.square(y), axis=0) + self.epsilon)  # (M, H, W, C) std over the group
+        y = ops.mean(y, axis=(1, 2, 3), keepdims=True)  # (M, 1, 1, 1) one number per group
+        y = ops.tile(y, (g, h, w, 1))  # (N, H, W, 1), sample i * M + m gets group m's value
+        return ops.concatenate([inputs, ops.cast(y, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        return (n, h, w, c + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size, "epsilon": self.epsilon}
