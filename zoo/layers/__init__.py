@@ -8,6 +8,7 @@ from zoo.layers.equalized_conv2d import EqualizedConv2D
 from zoo.layers.equalized_dense import EqualizedDense
 from zoo.layers.minibatch_stddev import MinibatchStdDev
 from zoo.layers.pixel_norm import PixelNorm
+from zoo.layers.nearest_upsample import NearestUpsample2D
 from zoo.layers.resample import downsample_avg, upsample_nearest
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "MinibatchStdDev",
     "PixelNorm",
     "downsample_avg",
+    "NearestUpsample2D",
     "upsample_nearest",
 ]

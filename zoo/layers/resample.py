@@ -15,7 +15,11 @@ def upsample_nearest(x, factor: int):
     """(N, H, W, C) -> (N, H * factor, W * factor, C), each pixel repeated factor x factor times."""
     if factor == 1:
         return x
-    return ops.repeat(ops.repeat(x, factor, axis=1), factor, axis=2)
+    # Broadcast against ones and reshape with static H, W, C: ops.repeat loses the
+    # spatial shape in the TF-Lite converter when the batch is dynamic.
+    _, h, w, c = x.shape
+    tiles = ops.reshape(x, (-1, h, 1, w, 1, c)) * ops.ones((1, 1, factor, 1, factor, 1), x.dtype)
+    return ops.reshape(tiles, (-1, h * factor, w * factor, c))
 
 
 def downsample_avg(x, factor: int):

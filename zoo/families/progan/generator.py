@@ -8,7 +8,7 @@ import keras
 from keras import layers
 
 from zoo.families.progan.growth import GrowthMixin, levels_for
-from zoo.layers import EqualizedConv2D, EqualizedDense, PixelNorm, upsample_nearest
+from zoo.layers import EqualizedConv2D, EqualizedDense, NearestUpsample2D, PixelNorm, upsample_nearest
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -135,7 +135,7 @@ def _first_block(latent_dim: int, channels: int, slope: float):
 def _up_block(level: int, channels: int, slope: float):
     return keras.Sequential(
         [
-            layers.UpSampling2D(2, interpolation="nearest"),
+            NearestUpsample2D(2),
             EqualizedConv2D(channels, 3, name="conv0"),
             layers.LeakyReLU(slope),
             PixelNorm(),
