@@ -23,10 +23,10 @@ register(
         discriminator_config=dict(image_shape=(28, 28, 1), filters=(64, 128), leaky_slope=0.3, dropout=0.3),
         step=NonSaturatingStep,
         # DCGAN paper optimiser (Adam 2e-4, beta1 0.5) at batch 64, plus a generator EMA.
-        recipe=TrainRecipe(batch_size=64, epochs=60, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        recipe=TrainRecipe(batch_size=64, epochs=30, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=None,
-        discriminator_weights=None,
+        generator_weights=WeightsFile("dcgan-mnist.generator.weights.h5", "843eb53ec0e60fc2cafdf2cae958b6fe4051fc8baa7ecd857cd23a01e54e97d4"),
+        discriminator_weights=WeightsFile("dcgan-mnist.discriminator.weights.h5", "b6118af7544ef9fcd61f8a16f64ec4ae649a47193c2732ee4cf83d1d3d7c1330"),
     )
 )
 
@@ -43,9 +43,9 @@ register(
         discriminator=DCGANDiscriminator,
         discriminator_config=dict(image_shape=(28, 28, 1), filters=(64, 128), leaky_slope=0.2, dropout=0.4),
         step=NonSaturatingStep,
-        recipe=TrainRecipe(batch_size=64, epochs=10, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        recipe=TrainRecipe(batch_size=64, epochs=5, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=None,
-        discriminator_weights=None,
+        generator_weights=WeightsFile("dcgan-fashion-mnist.generator.weights.h5", "a8236750cb66c7ddd2528a0d5c02c85c1e1ab6e06c8613fbf590c332acb2d6d5"),
+        discriminator_weights=WeightsFile("dcgan-fashion-mnist.discriminator.weights.h5", "e924490e110346315e552762b0ab8e3590b12373f48534916777abfba8273abb"),
     )
 )
