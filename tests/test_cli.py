@@ -1,9 +1,10 @@
-"""The gan-zoo command end to end, in subprocesses, as a user runs it."""
+"""The gan-zoo command end to end: in subprocesses as a user runs it, and `list` in-process."""
 
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -59,3 +60,96 @@ def test_train_then_resume(tmp_path):
 def test_train_without_data_says_where_to_put_it(tmp_path):
     proc = run("train", "dcgan-mnist", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path), check=False)
     assert proc.returncode == 1 and str(tmp_path / "mnist") in proc.stderr and "Traceback" not in proc.stderr
+
+
+# `gan-zoo list`: in-process through zoo.cli.main (one TensorFlow start-up for all of these).
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def list_output(capsys, *args):
+    from zoo.cli import main
+
+    capsys.readouterr()
+    assert main(["list", *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_list_unshipped_entry_gets_resolution_and_params_from_its_architecture(capsys):
+    from zoo.families.mlpgan.generator import MLPGenerator
+    from zoo.listing import model_row
+    from zoo.registry import get_preset
+
+    cfg = get_preset("mlpgan-mnist").generator_config
+    g = MLPGenerator(**cfg)
+    # By hand: Dense 100->256 and 256->512 without bias, batch norm (4 per unit), Dense 512->784 + bias.
+    assert g.count_params() == 100 * 256 + 4 * 256 + 256 * 512 + 4 * 512 + 512 * 784 + 784
+    row = model_row("mlpgan-mnist")
+    assert row["resolution"] == "28x28" and row["G params"] == f"{g.count_params() / 1e6:.2f}M"
+    assert row["weights"] == "not yet" and row["fid_domain"] == row["coverage KL"] == "-"
+    # ProGAN: the fully grown generator, not its 4x4 start.
+    assert model_row("progan-fashion-mnist")["resolution"] == "32x32"
+    out = list_output(capsys)
+    assert "?" not in out and "mlpgan-mnist" in out
+
+
+def test_list_shipped_entry_shows_card_metrics():
+    import zoo
+    from zoo.listing import model_row
+
+    card = zoo.info("dcgan-mnist")
+    values = card["metrics"]["domain"]["values"]
+    row = model_row("dcgan-mnist")
+    assert row["G params"] == f"{card['generator_params'] / 1e6:.2f}M" and row["weights"].endswith(" MB")
+    assert row["fid_domain"] == f"{values['fid_domain_10k']:.2f} @10k"
+    assert row["classes"] == f"{values['classes_covered_domain_10k']}/10"
+
+
+def test_list_glob_filters(capsys):
+    out = list_output(capsys, "dcgan-*")
+    names = [line.split()[0] for line in out.splitlines()[1:]]
+    assert names == ["dcgan-fashion-mnist", "dcgan-mnist"]
+    assert "no model matches" in list_output(capsys, "nothing-*")
+
+
+def test_list_markdown_has_header_and_one_row_per_model(capsys):
+    import zoo
+
+    lines = list_output(capsys, "--markdown").strip().splitlines()
+    assert lines[0].startswith("| name | family |") and set(lines[1]) == {"|", "-"}
+    assert [line.split(" | ")[0].lstrip("| ") for line in lines[2:]] == zoo.list_models()
+    assert len({line.count("|") for line in lines}) == 1  # every row has every column
+
+
+def test_readme_model_table_matches_gan_zoo_list(capsys):
+    from zoo.listing import REGENERATE, readme_block
+
+    want = list_output(capsys, "--markdown").strip()
+    assert readme_block(README.read_text()) == want, (
+        f"README.md's model table is out of date with the model cards/registry; regenerate it with\n"
+        f"    {REGENERATE}\n(from the repository root) and commit README.md"
+    )
+
+
+def test_update_readme_rewrites_only_the_block(tmp_path, capsys):
+    from zoo.listing import END, START, readme_block
+
+    path = tmp_path / "README.md"
+    path.write_text(f"# title\n\n{START}\n| stale |\n{END}\n\ntail\n")
+    assert "updated" in list_output(capsys, "--markdown", "--update-readme", str(path))
+    text = path.read_text()
+    assert text.startswith("# title\n\n") and text.endswith("\n\ntail\n")
+    assert readme_block(text) == list_output(capsys, "--markdown").strip()
+    assert "already up to date" in list_output(capsys, "--update-readme", str(path))
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_list_notes_column_appears_only_with_an_infogan_code_accuracy(monkeypatch):
+    import zoo
+    from zoo.listing import model_row, model_rows
+
+    assert "notes" not in model_rows("infogan-*")[0]
+    card = {**zoo.info("infogan-mnist"),
+            "metrics": {"infogan_codes": {"values": {"category_accuracy_hungarian_10k": 0.93125}}}}
+    monkeypatch.setattr(zoo, "info", lambda name: card)
+    assert model_row("infogan-mnist")["notes"] == "code acc 0.931 @10k"
+    assert model_rows("infogan-*")[0]["notes"] == "code acc 0.931 @10k"

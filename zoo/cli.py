@@ -11,44 +11,20 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter off the terminal
 
 
-def _model_row(name: str) -> dict:
-    import zoo
-    from zoo.registry import get_preset
-
-    p = get_preset(name)
-    card = zoo.info(name)
-    shape = card.get("image_shape") or list(p.discriminator_config.get("image_shape", ("?", "?")))
-    weights = card.get("weights") or {}
-    size = sum(w.get("bytes", 0) for w in weights.values())
-    params = card.get("generator_params")
-    return {
-        "name": name,
-        "family": p.family,
-        "dataset": p.dataset,
-        "resolution": f"{shape[0]}x{shape[1]}",
-        "G params": f"{params / 1e6:.2f}M" if params else "-",
-        "weights": f"{size / 2**20:.1f} MB" if size else "none",
-    }
-
-
 def _cmd_list(args) -> None:
-    import zoo
+    from zoo import listing
 
-    rows = [_model_row(n) for n in zoo.list_models(args.pattern)]
+    if args.update_readme and args.pattern:
+        raise ValueError("--update-readme writes the table of every model; drop the pattern")
+    rows = listing.model_rows(args.pattern)
     if not rows:
         print(f"no model matches {args.pattern!r}")
         return
-    cols = list(rows[0])
-    if args.markdown:
-        print("| " + " | ".join(cols) + " |")
-        print("|" + "---|" * len(cols))
-        for r in rows:
-            print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    if args.update_readme:
+        changed = listing.update_readme(args.update_readme, listing.markdown_table(rows))
+        print(f"{args.update_readme}: model table {'updated' if changed else 'already up to date'}")
         return
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
-    print("  ".join(c.ljust(widths[c]) for c in cols).rstrip())
-    for r in rows:
-        print("  ".join(str(r[c]).ljust(widths[c]) for c in cols).rstrip())
+    print(listing.markdown_table(rows) if args.markdown else listing.text_table(rows))
 
 
 def _cmd_info(args) -> None:
@@ -112,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list registered models")
     p.add_argument("pattern", nargs="?", help="glob, e.g. 'dcgan-*'")
     p.add_argument("--markdown", action="store_true", help="print the model table as Markdown")
+    p.add_argument("--update-readme", metavar="PATH", default=None,
+                   help="rewrite the Markdown table between PATH's <!-- model-table:start/end --> "
+                   "markers (implies --markdown)")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("info", help="print a model card as JSON")

@@ -29,6 +29,7 @@ class TrainRecipe:
     d_learning_rate: float = 2e-4
     beta_1: float = 0.5
     beta_2: float = 0.999
+    adam_epsilon: float = 1e-7  # Keras' default; ProGAN uses the authors' 1e-8
     ema_decay: float | None = 0.999  # None: no generator EMA
     seed: int = 0
 
@@ -52,7 +53,8 @@ class Preset:
     ``generator`` / ``discriminator`` are the model classes and their
     ``*_config`` dicts the constructor arguments (mirrored by ``get_config``).
     ``step`` is the family's training-step class (see ``zoo.training.step``),
-    built with ``step.from_preset(preset)``. ``model_class`` (default
+    built with ``step.from_preset(preset)``; ``step_config`` holds its loss
+    options (plain data, recorded in cards). ``model_class`` (default
     ``zoo.ZooModel``) adds family API such as InfoGAN's code control.
     """
 
@@ -69,6 +71,7 @@ class Preset:
     weights_dir: Path
     generator_weights: WeightsFile | None = None
     discriminator_weights: WeightsFile | None = None
+    step_config: dict = dataclasses.field(default_factory=dict)
     pad_to: int | None = None  # pad 28x28 data to this size (32 for ProGAN/StyleGAN)
     model_class: Callable[..., Any] | None = None  # a ZooModel subclass for family-specific API
     licence: str = "Apache-2.0 (code and weights)"

@@ -4,6 +4,7 @@ Every layer uses ``keras.ops`` only, so it runs on any Keras backend, and
 round-trips through ``get_config`` / ``keras.saving``.
 """
 
+from zoo.layers.adain import AdaIN
 from zoo.layers.equalized_conv2d import EqualizedConv2D
 from zoo.layers.equalized_dense import EqualizedDense
 from zoo.layers.minibatch_stddev import MinibatchStdDev
@@ -12,6 +13,7 @@ from zoo.layers.nearest_upsample import NearestUpsample2D
 from zoo.layers.resample import downsample_avg, upsample_nearest
 
 __all__ = [
+    "AdaIN",
     "EqualizedConv2D",
     "EqualizedDense",
     "MinibatchStdDev",

@@ -312,14 +312,12 @@ def metrics_block(report: dict, generator_sha256: str | None = None) -> dict:
     return block
 
 
-def write_card_metrics(preset, report: dict) -> Path:
-    """Adds ``report`` to the entry's card under ``metrics.<features>``, atomically.
+def update_card_metrics(preset, key: str, report: dict, block: dict) -> Path:
+    """Stores ``block`` under ``metrics.<key>`` in the entry's card, atomically.
 
-    Entries without a card get nothing written (an error says so).
-
-    Examples:
-    >>> write_card_metrics(get_preset("dcgan-mnist"), evaluate("dcgan-mnist"))
-    PosixPath('.../dcgan-mnist.card.json')
+    Only a report of the entry's shipped weights goes into its card; the rest
+    of the card (other metric blocks included) is kept. Entries without a
+    card get nothing written (an error says so).
     """
     from zoo.errors import ZooError
     from zoo.training.checkpoint import atomic_write_bytes
@@ -333,10 +331,20 @@ def write_card_metrics(preset, report: dict) -> Path:
     if not path.exists():
         raise ZooError(f"{preset.name} has no model card ({path} does not exist); nothing written")
     card = json.loads(path.read_text())
-    sha = preset.generator_weights.sha256 if preset.generator_weights else None
-    card.setdefault("metrics", {})[report["protocol"]["features"]] = metrics_block(report, sha)
+    card.setdefault("metrics", {})[key] = block
     atomic_write_bytes(path, (json.dumps(card, indent=2) + "\n").encode())
     return path
+
+
+def write_card_metrics(preset, report: dict) -> Path:
+    """Adds an evaluation ``report`` to the entry's card under ``metrics.<features>``.
+
+    Examples:
+    >>> write_card_metrics(get_preset("dcgan-mnist"), evaluate("dcgan-mnist"))
+    PosixPath('.../dcgan-mnist.card.json')
+    """
+    sha = preset.generator_weights.sha256 if preset.generator_weights else None
+    return update_card_metrics(preset, report["protocol"]["features"], report, metrics_block(report, sha))
 
 
 def compare_with_card(report: dict, card: dict, rtol: float = 1e-4, atol: float = 1e-6) -> list[str]:

@@ -106,7 +106,7 @@ class Trainer:
         # A view of the generator with the family's latent sampling, for grids and recalibration.
         self.view = (preset.model_class or ZooModel)(preset, self.generator, card={})
         r = self.recipe
-        eps = getattr(r, "adam_epsilon", 1e-7)  # recipes may set Adam's epsilon (Keras default 1e-7)
+        eps = r.adam_epsilon
         self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
         self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
         self.g_opt.build(self.generator.trainable_variables)
@@ -342,6 +342,7 @@ class Trainer:
             "recipe": {**self.recipe.to_dict(), "batch_size": self.batch_size, "epochs": self.epochs},
             "generator_config": self.preset.generator_config,
             "discriminator_config": self.preset.discriminator_config,
+            "step": {"class": type(self.step_logic).__name__, **self.step_logic.get_config()},
             "shipped_generator": "ema" if self.ema is not None else "live",
             "batchnorm_statistics": f"recalibrated on {RECALIBRATION_SIZE} latents (seed {RECALIBRATION_SEED})",
             "generator_params": int(self.generator.count_params()),

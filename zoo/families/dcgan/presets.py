@@ -23,10 +23,10 @@ register(
         discriminator_config=dict(image_shape=(28, 28, 1), filters=(64, 128), leaky_slope=0.3, dropout=0.3),
         step=NonSaturatingStep,
         # DCGAN paper optimiser (Adam 2e-4, beta1 0.5) at batch 64, plus a generator EMA.
-        recipe=TrainRecipe(batch_size=64, epochs=30, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
+        recipe=TrainRecipe(batch_size=64, epochs=60, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("dcgan-mnist.generator.weights.h5", "843eb53ec0e60fc2cafdf2cae958b6fe4051fc8baa7ecd857cd23a01e54e97d4"),
-        discriminator_weights=WeightsFile("dcgan-mnist.discriminator.weights.h5", "b6118af7544ef9fcd61f8a16f64ec4ae649a47193c2732ee4cf83d1d3d7c1330"),
+        generator_weights=WeightsFile("dcgan-mnist.generator.weights.h5", "8767725d05ea3ede023f03c36370ac473eadf420542bf9e0d8ddd88d7a0fea08"),
+        discriminator_weights=WeightsFile("dcgan-mnist.discriminator.weights.h5", "00d15642e0f1ddd496071f2d99139cbecd1b240a61251e847fba9333a1628e85"),
     )
 )
 

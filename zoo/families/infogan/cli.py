@@ -1,4 +1,5 @@
-"""``gan-zoo traverse``: registered through the ``gan_zoo.commands`` entry-point group."""
+"""``gan-zoo traverse`` and ``gan-zoo codes``: registered through the ``gan_zoo.commands`` entry-point
+group (both from the ``traverse`` entry point's :func:`register`)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    """Adds the ``traverse`` subcommand to the ``gan-zoo`` parser.
+    """Adds the ``traverse`` and ``codes`` subcommands to the ``gan-zoo`` parser.
 
     Examples:
     >>> register(parser.add_subparsers())  # then: gan-zoo traverse infogan-mnist --code c1 -o grid.png
     """
+    _register_traverse(subparsers)
+    _register_codes(subparsers)
+
+
+def _register_traverse(subparsers) -> None:
     p = subparsers.add_parser(
         "traverse",
         help="write a latent-code traversal grid (InfoGAN): rows = noise seeds, columns = code values",
@@ -50,3 +56,100 @@ def run(args) -> None:
     cols = len(images) // args.rows
     save_png(images, out, ncols=cols, scale=args.scale)
     print(f"wrote a {args.rows}x{cols} traversal of {args.code} for {args.name} (seed {args.seed}) to {out}")
+
+
+def _register_codes(subparsers) -> None:
+    from zoo.families.infogan.disentanglement import DEFAULT_Q_SAMPLES, DEFAULT_SAMPLES_PER_CODE
+
+    p = subparsers.add_parser(
+        "codes",
+        help="measure how well InfoGAN's categorical code separates the classes (Hungarian accuracy) "
+             "and how well Q recovers the codes",
+        description="For each categorical value, samples with that value fixed are classified by the "
+                    "dataset's domain classifier; codes are matched one-to-one to classes (Hungarian) and "
+                    "the share of matched samples is reported. Q is scored on reading back the codes of "
+                    "generated samples (categorical accuracy, R^2 per continuous code) and, as in the "
+                    "paper, as a classifier of the real test split.",
+    )
+    p.add_argument("name", help="an InfoGAN entry, e.g. infogan-mnist")
+    p.add_argument("--samples-per-code", type=int, default=DEFAULT_SAMPLES_PER_CODE,
+                   help=f"samples per categorical value (default {DEFAULT_SAMPLES_PER_CODE})")
+    p.add_argument("--q-samples", type=int, default=DEFAULT_Q_SAMPLES,
+                   help=f"generated samples for Q's code recovery (default {DEFAULT_Q_SAMPLES}; 0 skips it)")
+    p.add_argument("--no-real", action="store_true", help="skip Q as a classifier of the real test split")
+    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    p.add_argument("--out", default=None, help="write the full report as JSON")
+    p.add_argument("--figure", default=None, help="write the code x class confusion matrix as a PNG")
+    p.add_argument("--force", action="store_true", help="overwrite --out / --figure")
+    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
+    p.add_argument("--d-weights", default=None,
+                   help="a discriminator .weights.h5 (holds Q) to go with --weights")
+    p.add_argument("--untrained", action="store_true", help="fresh random initialisation (a floor to beat)")
+    p.add_argument("--update-card", action="store_true",
+                   help="store the values under metrics.infogan_codes in the entry's model card "
+                        "(shipped weights only; written atomically)")
+    p.add_argument("--data-dir", default=None, help="dataset folder (default: $ZOO_DATA_DIR, else download)")
+    p.set_defaults(func=run_codes)
+
+
+def run_codes(args) -> None:
+    import json
+
+    import zoo
+    from zoo.families.infogan import disentanglement as dis
+    from zoo.families.infogan.model import InfoGANModel
+    from zoo.registry import get_preset
+    from zoo.training.checkpoint import atomic_write_bytes
+
+    preset = get_preset(args.name)
+    if not issubclass(preset.model_class or zoo.ZooModel, InfoGANModel):
+        raise ValueError(f"{args.name} has no latent codes to measure (only InfoGAN entries do)")
+    if args.untrained and (args.weights or args.d_weights):
+        raise ValueError("--untrained and --weights/--d-weights contradict each other; pass one")
+    if args.d_weights and not args.weights:
+        raise ValueError("--d-weights goes with --weights (the shipped generator comes with its shipped Q)")
+    if args.samples_per_code < 1 or args.q_samples < 0:
+        raise ValueError("--samples-per-code must be >= 1 and --q-samples >= 0")
+    weights = None if args.untrained else (args.weights or "pretrained")
+    if args.update_card:  # checked before minutes of work, not after
+        if weights != "pretrained":
+            raise ValueError("--update-card is about the shipped weights only; drop --untrained/--weights")
+        if not preset.card_path.exists():
+            raise ValueError(f"{args.name} has no model card ({preset.card_path}); nothing to update")
+    for path in (args.out, args.figure):
+        if path and Path(path).exists() and not args.force:
+            raise FileExistsError(f"{path} already exists; pass --force to overwrite it")
+    if weights is None:  # a fresh initialisation draws from Keras' global RNG: seed it (as eval does)
+        import keras
+
+        keras.utils.set_random_seed(args.seed)
+    model = zoo.load(args.name, weights=weights, with_discriminator=True)
+    if args.d_weights:
+        model.discriminator.load_weights(args.d_weights)
+    # Q is meaningful when it comes from the same run as G (or both are untrained).
+    q_ok = weights is None or bool(args.d_weights) or (
+        weights == "pretrained" and preset.discriminator_weights is not None)
+    if not q_ok:
+        print(f"note: no trained Q for these weights ({'pass --d-weights' if args.weights else 'none shipped'}); "
+              f"only the categorical code is measured")
+    report = dis.measure(model, samples_per_code=args.samples_per_code, seed=args.seed,
+                         q_samples=(args.q_samples or None) if q_ok else None,
+                         real_split=None if args.no_real or not q_ok else "test", data_dir=args.data_dir)
+    command = (f"gan-zoo codes {args.name} --samples-per-code {args.samples_per_code} "
+               f"--q-samples {args.q_samples} --seed {args.seed}" + (" --no-real" if args.no_real else ""))
+    report = {
+        "model": args.name,
+        "weights": "untrained" if weights is None else str(weights),
+        "discriminator_weights": ("untrained" if weights is None else args.d_weights
+                                  or ("pretrained" if q_ok else None)),
+        "command": command + (" --update-card" if args.update_card else ""),
+        **report,
+    }
+    print(dis.format_table(report))
+    if args.out:
+        atomic_write_bytes(Path(args.out), (json.dumps(report, indent=2) + "\n").encode())
+        print(f"wrote {args.out}")
+    if args.figure:
+        print(f"wrote {dis.confusion_png(report, args.figure)}")
+    if args.update_card:
+        print(f"updated {dis.write_card_codes(preset, report)}")

@@ -55,7 +55,7 @@ class InfoGANStep:
     @classmethod
     def from_preset(cls, preset):
         cfg = preset.generator_config
-        return cls(cfg["latent_dim"], cfg["num_categories"], cfg["num_continuous"])
+        return cls(cfg["latent_dim"], cfg["num_categories"], cfg["num_continuous"], **preset.step_config)
 
     def get_config(self) -> dict:
         return {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from zoo.families.mlpgan.discriminator import MLPDiscriminator
 from zoo.families.mlpgan.generator import MLPGenerator
-from zoo.registry import Preset, TrainRecipe, register
+from zoo.registry import Preset, TrainRecipe, WeightsFile, register
 from zoo.training.step import NonSaturatingStep
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -20,6 +20,8 @@ register(
         discriminator=MLPDiscriminator,
         discriminator_config=dict(hidden_units=(512, 256), batch_norm=True, activation="leaky_relu"),
         step=NonSaturatingStep,
+        # D's batch norm must see real and fake together, else the border drifts (see NonSaturatingStep).
+        step_config=dict(joint_batch=True),
         recipe=TrainRecipe(batch_size=64, epochs=100, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,
     )
@@ -38,5 +40,7 @@ register(
         step=NonSaturatingStep,
         recipe=TrainRecipe(batch_size=64, epochs=20, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,
+        generator_weights=WeightsFile("mlpgan-fashion-mnist.generator.weights.h5", "2294f7173b918c4b50cbeffb6146f46f1534f93301e3c54cdb0a3bd08c5d9296"),
+        discriminator_weights=WeightsFile("mlpgan-fashion-mnist.discriminator.weights.h5", "2c1d4188cbec3363823d56a7e9e8eef29119592215fc9e9481261f5ae40d4190"),
     )
 )

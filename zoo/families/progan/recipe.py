@@ -20,8 +20,7 @@ class ProGANRecipe(TrainRecipe):
         schedule: the growth schedule (images per fade-in / stabilisation phase).
         gp_weight: WGAN-GP gradient penalty weight lambda (10).
         drift_weight: epsilon of the drift term ``eps * D(x_real)**2`` (0.001).
-        adam_epsilon: Adam's epsilon (1e-8 in the authors' code; the trainer
-            reads it when a recipe has it).
+        adam_epsilon: Adam's epsilon (1e-8 in the authors' code).
 
     Examples:
     >>> r = ProGANRecipe(batch_size=64, schedule=GrowthSchedule(fade_images=30_000, stabilise_images=30_000))

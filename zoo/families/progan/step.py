@@ -60,6 +60,11 @@ class ProGANStep:
             final_resolution=preset.generator_config["resolution"],
         )
 
+    def get_config(self) -> dict:
+        # The schedule itself is part of the recipe, which the card records.
+        return {"latent_dim": self.latent_dim, "gp_weight": self.gp_weight,
+                "drift_weight": self.drift_weight, "final_resolution": self.final_resolution}
+
     def on_step(self, step: int, images_seen: int, models: dict):
         """Enters the phase of ``images_seen`` on every growing model; returns the graph key."""
         self.phase = self.schedule.phase_at(images_seen)

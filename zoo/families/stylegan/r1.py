@@ -1,0 +1,39 @@
+"""R1 regularisation (Mescheder et al., 2018), the discriminator penalty StyleGAN uses.
+
+``R1 = mean_N(||dD(x)/dx||_2**2)`` on real images only; the discriminator
+loss adds ``gamma / 2 * R1``. It pushes D's gradient to zero on the data,
+which keeps a non-saturating GAN from oscillating around the equilibrium
+without constraining D away from the data (unlike WGAN-GP's interpolates).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+def real_logits_and_r1(critic, real):
+    """``(critic(real), R1)``: the (N, 1) logits and the unweighted scalar penalty.
+
+    One forward pass feeds both, as in the authors' code: the logits are
+    recorded by an inner tape for the input gradient and by the caller's
+    tape for the loss, so the penalty's own gradient (a double backward
+    pass) reaches D's weights. The gradient is of the batch's summed logits,
+    so with minibatch stddev a sample's gradient includes a small
+    contribution through the other samples' statistics (the authors' too).
+    Only the TensorFlow backend is implemented (the trainer is
+    TensorFlow-only), as for ProGAN's gradient penalty.
+    """
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise NotImplementedError(f"R1 is implemented for TensorFlow only, not {backend}")
+    import tensorflow as tf
+
+    real = tf.convert_to_tensor(real)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        logits = critic(real, training=True)  # (N, 1)
+        total = ops.sum(logits)
+    grads = tape.gradient(total, real)  # (N, H, W, C)
+    penalty = ops.mean(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))))
+    return logits, penalty

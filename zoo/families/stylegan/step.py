@@ -1,0 +1,113 @@
+"""StyleGAN's training step: non-saturating loss with R1, style mixing, the running w average."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from zoo.families.stylegan.r1 import real_logits_and_r1
+from zoo.families.stylegan.styles import broadcast_ws, mix_styles
+from zoo.families.stylegan.synthesis import layer_resolutions
+from zoo.training import losses as gan_losses
+
+
+class StyleGANStep:
+    """Draws two latents, a crossover and the noise maps; mixes styles; NS loss + R1.
+
+    Per step (Karras et al., 2019, Sec. 3.1 and App. C):
+
+    * ``w = mapping(z)``, ``w_mix = mapping(z_mix)``, both (N, w_dim);
+    * the generator's ``w_avg`` moves towards the batch mean of w with
+      ``w_avg_decay`` (the truncation centre; see :class:`Truncation`);
+    * style mixing: with probability ``style_mixing_prob`` the batch gets a
+      crossover k uniform in [1, num_ws - 1] (layers < k styled by w, the
+      rest by w_mix), else k = num_ws (no mixing); one k per batch, as in
+      the authors' code;
+    * fresh N(0, 1) noise maps for every layer (no truncation in training);
+    * ``g_loss = mean(softplus(-D(fake)))``,
+      ``d_loss = mean(softplus(D(fake))) + mean(softplus(-D(real))) + r1_gamma / 2 * R1``.
+
+    The trainer's EMA averages trainable weights only; the authors copy the
+    non-trainable ones (``w_avg``, the noise buffers) into the averaged
+    generator. :meth:`on_step` hands this step the EMA generator, and the
+    compiled step then sets its ``w_avg`` to the live one's after each update.
+
+    Besides the losses the returned dict holds ``r1`` (the unweighted
+    penalty) and ``crossover`` (the batch's k; num_ws when not mixed).
+
+    Args:
+        latent_dim: size of z.
+        resolution: the generator's output size (sets the layers and noise shapes).
+        r1_gamma: R1 weight gamma.
+        style_mixing_prob: probability that a batch is style-mixed (0.9).
+        w_avg_decay: decay of the running average of w (0.995).
+
+    Examples:
+    >>> step = StyleGANStep.from_preset(get_preset("stylegan-fashion-mnist"))
+    >>> sorted(step.losses(g, d, real, step.sample_latents(8, keras.random.SeedGenerator(0))))
+    ['crossover', 'd_loss', 'g_loss', 'r1']
+    """
+
+    def __init__(self, latent_dim: int, resolution: int = 32, r1_gamma: float = 0.01,
+                 style_mixing_prob: float = 0.9, w_avg_decay: float = 0.995):
+        if not 0.0 <= style_mixing_prob <= 1.0:
+            raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}")
+        self.latent_dim = int(latent_dim)
+        self.resolution = int(resolution)
+        self.r1_gamma = float(r1_gamma)
+        self.style_mixing_prob = float(style_mixing_prob)
+        self.w_avg_decay = float(w_avg_decay)
+        self.layer_resolutions = layer_resolutions(self.resolution)
+        self.num_ws = len(self.layer_resolutions)
+        self.followers = []  # generators whose w_avg mirrors the live one's (the EMA)
+
+    @classmethod
+    def from_preset(cls, preset):
+        cfg = preset.generator_config
+        return cls(latent_dim=cfg["latent_dim"], resolution=cfg.get("resolution", 32), **preset.step_config)
+
+    def get_config(self) -> dict:
+        return {
+            "latent_dim": self.latent_dim,
+            "resolution": self.resolution,
+            "r1_gamma": self.r1_gamma,
+            "style_mixing_prob": self.style_mixing_prob,
+            "w_avg_decay": self.w_avg_decay,
+        }
+
+    def on_step(self, step: int, images_seen: int, models: dict):
+        """Records the EMA generator (before the step is traced); the graph never changes."""
+        ema = models.get("ema")
+        self.followers = [ema] if ema is not None else []
+        return "stylegan"
+
+    def sample_latents(self, batch_size: int, seed_generator) -> dict:
+        """z, z_mix (N, latent_dim); crossover (scalar int32); noise: one (N, H, H, 1) map per layer."""
+        z = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
+        z_mix = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
+        mixed = keras.random.uniform((), seed=seed_generator) < self.style_mixing_prob
+        k = keras.random.randint((), 1, max(self.num_ws, 2), seed=seed_generator, dtype="int32")
+        crossover = ops.where(mixed, k, self.num_ws)
+        noise = [keras.random.normal((batch_size, r, r, 1), seed=seed_generator) for r in self.layer_resolutions]
+        return {"z": z, "z_mix": z_mix, "crossover": crossover, "noise": noise}
+
+    def update_w_avg(self, generator, w) -> None:
+        generator.truncation.update(w, self.w_avg_decay)
+        for follower in self.followers:
+            follower.truncation.w_avg.assign(generator.truncation.w_avg)
+
+    def losses(self, generator, discriminator, real, latents) -> dict:
+        w = generator.mapping(latents["z"], training=True)  # (N, w_dim)
+        w_mix = generator.mapping(latents["z_mix"], training=True)
+        self.update_w_avg(generator, w)
+        ws = mix_styles(broadcast_ws(w, self.num_ws), broadcast_ws(w_mix, self.num_ws), latents["crossover"])
+        fake = generator.synthesis(ws, noise_mode="random", noise=latents["noise"], training=True)  # (N, R, R, C)
+        fake_logits = discriminator(fake, training=True)  # (N, 1)
+        real_logits, r1 = real_logits_and_r1(discriminator, real)
+        d_loss = gan_losses.non_saturating_discriminator_loss(real_logits, fake_logits)
+        return {
+            "g_loss": gan_losses.non_saturating_generator_loss(fake_logits),
+            "d_loss": d_loss + 0.5 * self.r1_gamma * r1,
+            "r1": r1,
+            "crossover": ops.cast(latents["crossover"], "float32"),
+        }
