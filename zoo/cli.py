@@ -38,16 +38,29 @@ def _check_target(path: Path, force: bool) -> None:
         raise FileExistsError(f"{path} already exists; pass --force to overwrite it")
 
 
+def add_figure_arguments(p) -> None:
+    """The options every picture-writing command shares (sample, traverse, mix)."""
+    p.add_argument("--scale", type=int, default=2, help="pixel enlargement (default 2)")
+    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
+    p.add_argument("--untrained", action="store_true", help="fresh random initialisation")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def figure_weights(args, out: Path):
+    """Checks a figure command's target and weights options before any work; returns
+    the ``weights`` argument for ``zoo.load``."""
+    _check_target(out, args.force)
+    if args.weights and args.untrained:
+        raise ValueError("--weights and --untrained exclude each other")
+    return None if args.untrained else (args.weights or "pretrained")
+
+
 def _cmd_sample(args) -> None:
     import zoo
     from zoo.images import save_png
 
     out = Path(args.output)
-    _check_target(out, args.force)
-    weights = args.weights if args.weights else "pretrained"
-    if args.untrained:
-        weights = None
-    m = zoo.load(args.name, weights=weights)
+    m = zoo.load(args.name, weights=figure_weights(args, out))
     images = m.sample(args.n, seed=args.seed)
     save_png(images, out, ncols=args.cols, scale=args.scale)
     print(f"wrote {args.n} samples of {args.name} (seed {args.seed}) to {out}")
@@ -103,10 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", required=True, help="PNG path")
     p.add_argument("--cols", type=int, default=None, help="grid columns (default: square)")
-    p.add_argument("--scale", type=int, default=2, help="pixel enlargement (default 2)")
-    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
-    p.add_argument("--untrained", action="store_true", help="fresh random initialisation")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    add_figure_arguments(p)
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("train", help="train a model with its recipe")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zoo.cli import add_figure_arguments, figure_weights
+
 
 def register(subparsers) -> None:
     """Adds the ``traverse`` and ``codes`` subcommands to the ``gan-zoo`` parser.
@@ -30,10 +32,7 @@ def _register_traverse(subparsers) -> None:
     p.add_argument("--cols", type=int, default=None, help="code values (default: all categories, or 10)")
     p.add_argument("--span", type=float, default=2.0, help="continuous codes go from -SPAN to SPAN (default 2)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--scale", type=int, default=2, help="pixel enlargement (default 2)")
-    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
-    p.add_argument("--untrained", action="store_true", help="fresh random initialisation")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    add_figure_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -44,13 +43,9 @@ def run(args) -> None:
     from zoo.registry import get_preset
 
     out = Path(args.output)
-    if out.exists() and not args.force:
-        raise FileExistsError(f"{out} already exists; pass --force to overwrite it")
+    weights = figure_weights(args, out)
     if not issubclass(get_preset(args.name).model_class or zoo.ZooModel, InfoGANModel):
         raise ValueError(f"{args.name} has no latent codes to traverse (only InfoGAN entries do)")
-    if args.weights and args.untrained:
-        raise ValueError("--weights and --untrained exclude each other")
-    weights = None if args.untrained else (args.weights or "pretrained")
     m = zoo.load(args.name, weights=weights)
     images = m.traverse(args.code, rows=args.rows, cols=args.cols, seed=args.seed, span=args.span)
     cols = len(images) // args.rows

@@ -24,6 +24,8 @@ register(
         step_config=dict(joint_batch=True),
         recipe=TrainRecipe(batch_size=64, epochs=100, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,
+        generator_weights=WeightsFile("mlpgan-mnist.generator.weights.h5", "1ec0e18ecc661220db89f483e0929d079a24009a5ee514db30acdf635b753534"),
+        discriminator_weights=WeightsFile("mlpgan-mnist.discriminator.weights.h5", "a638b2900b6813a3aeb41956d150a6c6b7d30ec12c8c2aa75e0bed7e243ded5d"),
     )
 )
 

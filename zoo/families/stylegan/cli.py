@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zoo.cli import add_figure_arguments, figure_weights
+
 
 def _seeds(text: str) -> list[int]:
     try:
@@ -34,10 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--crossover", type=int, default=None,
                    help="K: styles taken from the row seed (default: half of them, the 4x4 and 8x8 layers at 32x32)")
     p.add_argument("--psi", type=float, default=1.0, help="truncation psi (default 1: none)")
-    p.add_argument("--scale", type=int, default=2, help="pixel enlargement (default 2)")
-    p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
-    p.add_argument("--untrained", action="store_true", help="fresh random initialisation")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    add_figure_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -48,14 +47,10 @@ def run(args) -> None:
     from zoo.registry import get_preset
 
     out = Path(args.output)
-    if out.exists() and not args.force:
-        raise FileExistsError(f"{out} already exists; pass --force to overwrite it")
+    weights = figure_weights(args, out)
     if not issubclass(get_preset(args.name).model_class or zoo.ZooModel, StyleGANModel):
         raise ValueError(f"{args.name} has no styles to mix (only StyleGAN entries do)")
-    if args.weights and args.untrained:
-        raise ValueError("--weights and --untrained exclude each other")
     rows, cols = _seeds(args.rows), _seeds(args.cols)
-    weights = None if args.untrained else (args.weights or "pretrained")
     m = zoo.load(args.name, weights=weights)
     crossover = m.num_ws // 2 if args.crossover is None else args.crossover
     images = m.mixing_grid(rows, cols, crossover, truncation_psi=args.psi)
