@@ -74,7 +74,8 @@ def list_output(capsys, *args):
     return capsys.readouterr().out
 
 
-def test_list_unshipped_entry_gets_resolution_and_params_from_its_architecture(capsys):
+def test_list_unshipped_entry_gets_resolution_and_params_from_its_architecture(capsys, monkeypatch):
+    import zoo
     from zoo.families.mlpgan.generator import MLPGenerator
     from zoo.listing import model_row
     from zoo.registry import get_preset
@@ -83,11 +84,13 @@ def test_list_unshipped_entry_gets_resolution_and_params_from_its_architecture(c
     g = MLPGenerator(**cfg)
     # By hand: Dense 100->256 and 256->512 without bias, batch norm (4 per unit), Dense 512->784 + bias.
     assert g.count_params() == 100 * 256 + 4 * 256 + 256 * 512 + 4 * 512 + 512 * 784 + 784
+    monkeypatch.setattr(zoo, "info", lambda name: {"name": name})  # as if nothing were shipped yet
     row = model_row("mlpgan-mnist")
     assert row["resolution"] == "28x28" and row["G params"] == f"{g.count_params() / 1e6:.2f}M"
     assert row["weights"] == "not yet" and row["fid_domain"] == row["coverage KL"] == "-"
     # ProGAN: the fully grown generator, not its 4x4 start.
     assert model_row("progan-fashion-mnist")["resolution"] == "32x32"
+    monkeypatch.undo()
     out = list_output(capsys)
     assert "?" not in out and "mlpgan-mnist" in out
 
@@ -147,9 +150,10 @@ def test_list_notes_column_appears_only_with_an_infogan_code_accuracy(monkeypatc
     import zoo
     from zoo.listing import model_row, model_rows
 
+    shipped = zoo.info("infogan-mnist")
+    monkeypatch.setattr(zoo, "info", lambda name: {**shipped, "metrics": {}})
     assert "notes" not in model_rows("infogan-*")[0]
-    card = {**zoo.info("infogan-mnist"),
-            "metrics": {"infogan_codes": {"values": {"category_accuracy_hungarian_10k": 0.93125}}}}
+    card = {**shipped, "metrics": {"infogan_codes": {"values": {"category_accuracy_hungarian_10k": 0.93125}}}}
     monkeypatch.setattr(zoo, "info", lambda name: card)
     assert model_row("infogan-mnist")["notes"] == "code acc 0.931 @10k"
     assert model_rows("infogan-*")[0]["notes"] == "code acc 0.931 @10k"
