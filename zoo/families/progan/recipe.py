@@ -20,7 +20,6 @@ class ProGANRecipe(TrainRecipe):
         schedule: the growth schedule (images per fade-in / stabilisation phase).
         gp_weight: WGAN-GP gradient penalty weight lambda (10).
         drift_weight: epsilon of the drift term ``eps * D(x_real)**2`` (0.001).
-        adam_epsilon: Adam's epsilon (1e-8 in the authors' code).
 
     Examples:
     >>> r = ProGANRecipe(batch_size=64, schedule=GrowthSchedule(fade_images=30_000, stabilise_images=30_000))
@@ -31,4 +30,3 @@ class ProGANRecipe(TrainRecipe):
     schedule: GrowthSchedule = GrowthSchedule()
     gp_weight: float = 10.0
     drift_weight: float = 1e-3
-    adam_epsilon: float = 1e-8
