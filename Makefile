@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The backend tests need JAX and PyTorch CPU builds. This pin is the CPU wheel
+# the CI machines carry; elsewhere set TORCH=torch (or a CPU index) as you like.
+TORCH  ?= torch==2.13.0
 export ZOO_DATA_DIR ?= $(abspath ../shared/datasets)
 
 .PHONY: install demo test test-slow clean
@@ -20,10 +23,14 @@ demo: install
 	$(BIN)/gan-zoo sample dcgan-fashion-mnist -n 64 --seed 0 -o out/dcgan-fashion-mnist.png --force
 	@echo "samples written to out/"
 
-test: install
+$(VENV)/.backends: $(BIN)/gan-zoo
+	$(BIN)/pip install -q "$(TORCH)" -e ".[test,jax,torch]"
+	touch $@
+
+test: install $(VENV)/.backends
 	$(BIN)/python -m pytest -q
 
-test-slow: install
+test-slow: install $(VENV)/.backends
 	$(BIN)/python -m pytest -q -m slow
 
 clean:

@@ -111,6 +111,10 @@ class _Run:
         self.records.append(rec)
         return rec
 
+    def xla_modes(self) -> list:
+        """XLA on/off is a TensorFlow choice; JAX always compiles with XLA, PyTorch runs eagerly."""
+        return {"tensorflow": self.config.xla_modes(), "jax": [True]}.get(self.backend, [False])
+
     def train_cases(self, flops, peaks) -> list:
         """Callables, one per train case, so the progress bar knows the total up front."""
         from zoo.registry import get_preset
@@ -119,17 +123,12 @@ class _Run:
         policies = [None] + (list(MIXED_POLICIES) if cfg.mixed_precision and self.gpu else [])
         for name in cfg.names:
             preset = get_preset(name)
-            if self.backend != "tensorflow":
-                cases.append(lambda name=name: self.record(
-                    "train", name, f"train {name}", skipped=f"the zoo Trainer runs on TensorFlow only "
-                    f"(this run: {self.backend})", impl="zoo"))
-                continue
             if cfg.mixed_precision and not self.gpu:
                 cases.append(lambda name=name: self.record(
                     "train", name, f"train {name} mixed precision", impl="zoo",
                     skipped="mixed precision is benchmarked on a GPU only (CPUs lack fast float16 kernels)"))
-            jobs = [("zoo", b, x, p) for b in cfg.train_batches(preset) for x in cfg.xla_modes() for p in policies]
-            if name == REFERENCE_ENTRY:
+            jobs = [("zoo", b, x, p) for b in cfg.train_batches(preset) for x in self.xla_modes() for p in policies]
+            if name == REFERENCE_ENTRY and self.backend == "tensorflow":  # the tutorial loop is TensorFlow code
                 ref_batch = min(cfg.train_batches(preset)) if cfg.quick else 256
                 jobs.append(("reference", ref_batch, False, None))
             for impl, b, x, p in jobs:

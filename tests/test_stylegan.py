@@ -262,7 +262,7 @@ def test_two_training_steps_give_finite_losses_and_track_w_avg(tiny_preset, tmp_
 # -- registry and CLI --------------------------------------------------------------
 def test_preset_and_fresh_model():
     p = get_preset(NAME)
-    assert p.pad_to == 32 and p.model_class is StyleGANModel and p.generator_weights is None
+    assert p.pad_to == 32 and p.model_class is StyleGANModel and p.generator_weights is not None  # shipped
     m = zoo.load(NAME, weights=None)
     assert m.image_shape == (32, 32, 1) and m.num_ws == 8 and m.latent_info()["truncation_psi"]["default"] == 1.0
     assert StyleGANStep.from_preset(p).get_config()["r1_gamma"] == p.step_config["r1_gamma"]
@@ -284,3 +284,35 @@ def test_mix_cli_writes_the_grid(tmp_path):
         args.func(args)
     with pytest.raises(ValueError, match="comma-separated"):
         cli._seeds("1,x")
+
+
+def test_truncation_strip_rows_are_seeds_columns_are_psi(model):
+    strip = model.truncation_strip([1, 2, 3], [0.0, 0.5, 1.0])  # (9, H, W, C), row-major
+    assert strip.shape == (9, *model.image_shape)
+    np.testing.assert_allclose(strip[0::3], np.broadcast_to(strip[:1], strip[0::3].shape), atol=1e-6)  # psi 0
+    for r, seed in enumerate([1, 2, 3]):
+        np.testing.assert_allclose(strip[3 * r + 2], model.sample(1, seed=seed)[0], atol=1e-5)  # psi 1
+        np.testing.assert_allclose(strip[3 * r + 1], model.sample(1, seed=seed, truncation_psi=0.5)[0], atol=1e-5)
+    with pytest.raises(ValueError, match="at least one"):
+        model.truncation_strip([1], [])
+
+
+def test_truncation_cli_writes_the_strip_and_refuses_other_families(tmp_path):
+    from PIL import Image
+
+    from zoo.families.stylegan import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register_truncation(parser.add_subparsers())
+    out = tmp_path / "strip.png"
+    args = parser.parse_args(["truncation", NAME, "--seeds", "1,2", "--psi", "0,0.5,1", "-o", str(out),
+                              "--untrained", "--scale", "1"])
+    args.func(args)
+    w, h = Image.open(out).size
+    assert w > h  # 3 columns x 2 rows
+    bad = parser.parse_args(["truncation", "dcgan-mnist", "-o", str(tmp_path / "x.png"), "--untrained"])
+    with pytest.raises(ValueError, match="not a StyleGAN entry"):
+        bad.func(bad)
+    bad = parser.parse_args(["truncation", NAME, "--psi", "0,a", "-o", str(tmp_path / "y.png"), "--untrained"])
+    with pytest.raises(ValueError, match="comma-separated numbers"):
+        bad.func(bad)

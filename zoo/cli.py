@@ -81,6 +81,7 @@ def _cmd_train(args) -> None:
         resume=args.resume,
         force=args.force,
         progress=not args.no_progress,
+        strategy=args.strategy,
     )
     trainer = Trainer(preset, config)
     try:
@@ -131,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     p.add_argument("--force", action="store_true", help="start over in a folder that has a checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--strategy", default=None, choices=("mirrored", "multi-worker", "tpu", "data-parallel"),
+                   help="data-parallel training (default: one device). TensorFlow backend only: mirrored "
+                   "(every local GPU, else every logical CPU), multi-worker (the cluster in $TF_CONFIG; "
+                   "run the same command on every worker), tpu. JAX backend only: data-parallel "
+                   "(keras.distribution.DataParallel over every JAX device). --batch-size is the global "
+                   "batch and must divide by the number of replicas")
     p.set_defaults(func=_cmd_train)
 
     # Other packages (export/, benchmarks/, zoo.metrics) add their commands through the

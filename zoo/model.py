@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from zoo import registry, weights as weights_lib
@@ -88,7 +89,7 @@ class ZooModel:
         out = []
         for i in range(0, n, batch_size):
             batch = {k: v[i : i + batch_size] for k, v in inputs.items()}
-            out.append(np.asarray(self.generator(next(iter(batch.values())) if single else batch, training=False)))
+            out.append(keras.ops.convert_to_numpy(self.generator(next(iter(batch.values())) if single else batch, training=False)))
         images = np.concatenate(out) if out else np.zeros((0, *self.image_shape), np.float32)
         return np.clip(images, -1.0, 1.0).astype(np.float32)
 

@@ -40,9 +40,10 @@ class MinibatchStdDev(keras.layers.Layer):
         self.epsilon = float(epsilon)
 
     def call(self, inputs):
-        _, h, w, c = inputs.shape
-        n = ops.shape(inputs)[0]  # dynamic batch size
-        g = ops.minimum(self.group_size, n)
+        n, h, w, c = inputs.shape
+        # A static batch size (always under JAX, whose reshape needs concrete
+        # sizes) gives a Python int; an exported graph's batch is dynamic.
+        g = min(self.group_size, n) if n is not None else ops.minimum(self.group_size, ops.shape(inputs)[0])
         y = ops.reshape(inputs, (g, -1, h, w, c))  # (G, M, H, W, C): y[i, m] is sample i * M + m
         y = y - ops.mean(y, axis=0, keepdims=True)
         y = ops.sqrt(ops.mean(ops.square(y), axis=0) + self.epsilon)  # (M, H, W, C) std over the group

@@ -12,6 +12,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from zoo.errors import WeightsIntegrityError
@@ -138,7 +139,7 @@ def shift_images(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.
 def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
     """Top-1 accuracy in inference mode."""
     pred = np.concatenate(
-        [np.asarray(model(x[i : i + batch_size], training=False)).argmax(1) for i in range(0, len(x), batch_size)]
+        [keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False)).argmax(1) for i in range(0, len(x), batch_size)]
     )
     return float((pred == y).mean())
 

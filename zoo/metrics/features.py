@@ -7,6 +7,7 @@ Inception Score and class coverage.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from zoo.errors import ZooError
@@ -77,8 +78,8 @@ def _run_batched(model, x: np.ndarray, batch_size: int, prepare=None):
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
         f, lg = model(prepare(batch) if prepare else batch, training=False)
-        feats.append(np.asarray(f, np.float32))
-        logits.append(np.asarray(lg, np.float32))
+        feats.append(keras.ops.convert_to_numpy(f).astype(np.float32))
+        logits.append(keras.ops.convert_to_numpy(lg).astype(np.float32))
     return np.concatenate(feats), softmax(np.concatenate(logits))
 
 

@@ -1,18 +1,24 @@
-"""One training loop for every family (TensorFlow backend).
+"""One training loop for every family, on any Keras backend.
 
 Families supply a step object (``zoo.training.step``) that draws latents and
-computes the two losses; this module owns gradients, optimisers, the
-generator EMA, checkpoints, logging and sample grids.
+computes the two losses; ``zoo.training.backends`` turns it into a compiled
+step for the active backend (the only backend-specific code); this module owns
+the optimisers, the generator EMA, checkpoints, logging and sample grids. The
+input pipeline and TensorBoard logs use tf.data / tf.summary on every backend
+(TensorFlow is always installed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import platform
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,8 +30,9 @@ from zoo import data as data_lib
 from zoo import images as images_lib
 from zoo.errors import TrainingDivergedError, ZooError
 from zoo.model import ZooModel, build
+from zoo.training import backends, distribute
 from zoo.training import checkpoint as ckpt_lib
-from zoo.training.ema import ema_decay_at, recalibrate_batchnorm, update_ema
+from zoo.training.ema import recalibrate_batchnorm
 
 GRID_SEED = 1234  # fixed latents for the per-epoch sample grid
 RECALIBRATION_SEED = 4321
@@ -48,6 +55,7 @@ class TrainConfig:
     progress: bool = True
     tensorboard: bool = True
     jit_compile: bool = False
+    strategy: str | None = None  # zoo.training.distribute.STRATEGIES; None: one device
 
 
 def _interrupt(signum, frame):
@@ -73,7 +81,7 @@ class Trainer:
     """
 
     def __init__(self, preset, config: TrainConfig, images: np.ndarray | None = None):
-        import tensorflow as tf  # the trainer is the TensorFlow-backend part of the zoo
+        import tensorflow as tf  # tf.data and tf.summary, whatever the Keras backend
 
         self.tf = tf
         self.preset = preset
@@ -84,6 +92,13 @@ class Trainer:
         self.out_dir = Path(config.out_dir)
         self.checkpoint_path = self.out_dir / ckpt_lib.CHECKPOINT_NAME
         self._check_out_dir()
+        # First, before anything initialises TensorFlow (multi-worker needs that).
+        self.strategy = distribute.make_strategy(config.strategy)
+        self.replicas = distribute.num_replicas(self.strategy)
+        if self.batch_size % self.replicas:
+            raise ZooError(f"the global batch of {self.batch_size} does not divide into {self.replicas} replicas "
+                           f"of --strategy {config.strategy}; pass a --batch-size that is a multiple of "
+                           f"{self.replicas}")
 
         if images is None:
             raw, _ = data_lib.load_arrays(preset.dataset, "train", config.data_dir)
@@ -97,25 +112,32 @@ class Trainer:
             self.total_steps = min(self.total_steps, config.max_steps)
 
         keras.utils.set_random_seed(self.recipe.seed)
-        self.generator, self.discriminator = build(preset)
-        self.ema = None
-        if self.recipe.ema_decay:
-            self.ema = preset.generator(**preset.generator_config, name="generator_ema")
-            self.ema.set_weights(self.generator.get_weights())
+        # Every variable the step touches is created under the strategy (optimisers
+        # included: they cannot create their slots later, inside a replica).
+        with self.strategy.scope() if self.strategy is not None else contextlib.nullcontext():
+            self.generator, self.discriminator = build(preset)
+            self.ema = None
+            if self.recipe.ema_decay:
+                self.ema = preset.generator(**preset.generator_config, name="generator_ema")
+                self.ema.set_weights(self.generator.get_weights())
+            r = self.recipe
+            eps = r.adam_epsilon
+            self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
+            self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
+            self.g_opt.build(self.generator.trainable_variables)
+            self.d_opt.build(self.discriminator.trainable_variables)
+            self.seed_generator = keras.random.SeedGenerator(r.seed)
         self.step_logic = preset.step.from_preset(preset)
         # A view of the generator with the family's latent sampling, for grids and recalibration.
         self.view = (preset.model_class or ZooModel)(preset, self.generator, card={})
-        r = self.recipe
-        eps = r.adam_epsilon
-        self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
-        self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
-        self.g_opt.build(self.generator.trainable_variables)
-        self.d_opt.build(self.discriminator.trainable_variables)
-        self.seed_generator = keras.random.SeedGenerator(r.seed)
         self.state = {"step": 0, "wall_clock_s": 0.0, "history": []}
         if config.resume:
             self.state = ckpt_lib.load(self.checkpoint_path, self._groups())
-        self._train_step = tf.function(self._step, jit_compile=config.jit_compile)
+        if not distribute.is_chief(self.strategy):
+            # A multi-worker cluster's other workers run the same loop but write to scratch.
+            self.out_dir = Path(tempfile.mkdtemp(prefix="gan-zoo-worker-"))
+            self.checkpoint_path = self.out_dir / ckpt_lib.CHECKPOINT_NAME
+        self._train_step = backends.build_train_step(self, config.jit_compile, strategy=self.strategy)
         self._graph_key = None  # see _before_step
 
     # -- setup helpers -------------------------------------------------------
@@ -156,23 +178,7 @@ class Trainer:
         key = hook(self.step, self.step * self.batch_size, models)
         if key != self._graph_key:
             self._graph_key = key
-            self._train_step = self.tf.function(self._step, jit_compile=self.config.jit_compile)
-
-    def _step(self, real):
-        tf = self.tf
-        g, d = self.generator, self.discriminator
-        latents = self.step_logic.sample_latents(self.batch_size, self.seed_generator)
-        with tf.GradientTape(persistent=True) as tape:
-            losses = self.step_logic.losses(g, d, real, latents)
-        g_grads = tape.gradient(losses["g_loss"], g.trainable_variables)
-        d_grads = tape.gradient(losses["d_loss"], d.trainable_variables)
-        del tape
-        self.d_opt.apply(d_grads, d.trainable_variables)
-        self.g_opt.apply(g_grads, g.trainable_variables)
-        if self.ema is not None:
-            step = keras.ops.cast(self.g_opt.iterations, "float32")
-            update_ema(self.ema, g, ema_decay_at(step, self.recipe.ema_decay))
-        return losses
+            self._train_step = backends.build_train_step(self, self.config.jit_compile, strategy=self.strategy)
 
     # -- helpers used at epoch ends and at the end ---------------------------
     @property
@@ -192,7 +198,7 @@ class Trainer:
         recalibrate_batchnorm(model, self._latents(RECALIBRATION_SIZE, RECALIBRATION_SEED))
 
     def _grid(self, model) -> np.ndarray:
-        return np.asarray(model(self._latents(64, GRID_SEED), training=False))
+        return keras.ops.convert_to_numpy(model(self._latents(64, GRID_SEED), training=False))
 
     def save_checkpoint(self) -> None:
         self.state["step"] = self.step
@@ -288,6 +294,8 @@ class Trainer:
         finally:
             if progress is not None:
                 progress.close()
+            if writer is not None:
+                writer.close()
             if restore_sigterm is not None:
                 signal.signal(signal.SIGTERM, restore_sigterm)
         self._add_wall_clock(t_start)
@@ -306,6 +314,8 @@ class Trainer:
         self.state["summary"] = summary
         if self.step >= self.total_steps:
             self._write_final(summary)
+        if not distribute.is_chief(self.strategy):
+            shutil.rmtree(self.out_dir, ignore_errors=True)  # the scratch folder (see __init__)
         return summary
 
     def _add_wall_clock(self, t_start: float) -> None:
@@ -347,6 +357,8 @@ class Trainer:
             "batchnorm_statistics": f"recalibrated on {RECALIBRATION_SIZE} latents (seed {RECALIBRATION_SEED})",
             "generator_params": int(self.generator.count_params()),
             "discriminator_params": int(self.discriminator.count_params()),
+            "strategy": self.config.strategy,
+            "replicas": self.replicas,
             "run": summary,
             "environment": environment(),
         }

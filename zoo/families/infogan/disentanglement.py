@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import keras
 import numpy as np
 
 PROTOCOL = "gan-zoo-infogan-codes-v1"
@@ -75,7 +76,7 @@ def domain_classifier(dataset: str):
 
 def _predict(classifier, images: np.ndarray, batch_size: int) -> np.ndarray:
     """(N, H, W, C) images -> (N,) int64 argmax of ``classifier``'s scores."""
-    out = [np.asarray(classifier(images[i : i + batch_size])).argmax(axis=1) for i in range(0, len(images), batch_size)]
+    out = [keras.ops.convert_to_numpy(classifier(images[i : i + batch_size])).argmax(axis=1) for i in range(0, len(images), batch_size)]
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
 
 

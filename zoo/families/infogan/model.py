@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numbers
-
+import keras
 import numpy as np
 
 from zoo.model import ZooModel
@@ -137,10 +136,10 @@ class InfoGANModel(ZooModel):
         probs, means = [], []
         for i in range(0, len(x), batch_size):
             out = self.discriminator(x[i : i + batch_size], training=False)
-            logits = np.asarray(out["cat_logits"], dtype=np.float64)  # softmax in float64: sums to 1
+            logits = keras.ops.convert_to_numpy(out["cat_logits"]).astype(np.float64)  # softmax in float64: sums to 1
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             probs.append((e / e.sum(axis=1, keepdims=True)).astype(np.float32))
-            means.append(np.asarray(out["cont_mean"], dtype=np.float32))
+            means.append(keras.ops.convert_to_numpy(out["cont_mean"]).astype(np.float32))
         if not probs:
             return {"category": np.zeros((0, self.num_categories), np.float32),
                     "continuous": np.zeros((0, self.num_continuous), np.float32)}

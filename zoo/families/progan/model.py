@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from zoo.model import ZooModel
@@ -36,7 +37,7 @@ class ProGANModel(ZooModel):
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         z = self._check_inputs(self.sample_latents(n, seed))["z"]
-        out = [np.asarray(self.generator.generate_at(z[i : i + batch_size], resolution))
+        out = [keras.ops.convert_to_numpy(self.generator.generate_at(z[i : i + batch_size], resolution))
                for i in range(0, n, batch_size)]
         channels = self.image_shape[-1]
         images = np.concatenate(out) if out else np.zeros((0, resolution, resolution, channels), np.float32)

@@ -14,27 +14,9 @@ loss alone is invariant to adding a constant to it.
 
 from __future__ import annotations
 
-import keras
 from keras import ops
 
-
-def input_gradients(critic, x):
-    """d(sum of critic(x))/dx, differentiable again (for the penalty's own gradient).
-
-    The sum over the batch is what the authors' code differentiates too; with a
-    minibatch-stddev layer one sample's score depends slightly on the others,
-    so this is not exactly the per-sample gradient. Only the TensorFlow
-    backend is implemented (the trainer is TensorFlow-only).
-    """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotImplementedError(f"the gradient penalty is implemented for TensorFlow only, not {backend}")
-    import tensorflow as tf
-
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        total = ops.sum(critic(x, training=True))  # inside the tape, so it is recorded
-    return tape.gradient(total, x)
+from zoo.training.backends import value_and_input_gradient
 
 
 def gradient_penalty(critic, real, fake, mix):
@@ -46,7 +28,9 @@ def gradient_penalty(critic, real, fake, mix):
         mix: (N, 1, 1, 1) interpolation weights in [0, 1]; 1 gives the real image.
     """
     x_hat = fake + mix * (real - fake)
-    grads = input_gradients(critic, x_hat)  # (N, H, W, C)
+    # Gradient of the batch's summed scores, differentiable again (its own
+    # gradient reaches D's weights); see value_and_input_gradient.
+    _, grads = value_and_input_gradient(lambda x: critic(x, training=True), x_hat)  # (N, H, W, C)
     # 1e-12 keeps the sqrt differentiable if a gradient is exactly zero.
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))) + 1e-12)
     return ops.mean(ops.square(norms - 1.0))

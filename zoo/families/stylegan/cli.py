@@ -41,19 +41,59 @@ def register(subparsers) -> None:
 
 
 def run(args) -> None:
-    import zoo
-    from zoo.families.stylegan.model import StyleGANModel
     from zoo.images import save_png
-    from zoo.registry import get_preset
 
     out = Path(args.output)
     weights = figure_weights(args, out)
-    if not issubclass(get_preset(args.name).model_class or zoo.ZooModel, StyleGANModel):
-        raise ValueError(f"{args.name} has no styles to mix (only StyleGAN entries do)")
     rows, cols = _seeds(args.rows), _seeds(args.cols)
-    m = zoo.load(args.name, weights=weights)
+    m = _stylegan(args.name, weights)
     crossover = m.num_ws // 2 if args.crossover is None else args.crossover
     images = m.mixing_grid(rows, cols, crossover, truncation_psi=args.psi)
     save_png(images, out, ncols=len(cols) + 1, scale=args.scale)
     print(f"wrote a {len(rows)}x{len(cols)} style-mixing grid for {args.name} "
           f"({crossover} of {m.num_ws} styles, the coarsest, from the rows; psi {args.psi}) to {out}")
+
+
+def register_truncation(subparsers) -> None:
+    """Adds the ``truncation`` subcommand (a StyleGAN truncation strip).
+
+    Examples:
+    >>> register_truncation(parser.add_subparsers())  # then: gan-zoo truncation stylegan-fashion-mnist -o strip.png
+    """
+    p = subparsers.add_parser(
+        "truncation",
+        help="write a truncation strip (StyleGAN): one row per seed, one column per psi",
+        description="Row r: seed r's image with w pulled towards the average w by psi (0: the average "
+                    "image, 1: untruncated), the coarse layers up to the entry's cutoff.",
+    )
+    p.add_argument("name", help="a StyleGAN entry, e.g. stylegan-fashion-mnist")
+    p.add_argument("--seeds", default="0,1,2,3,4,5", help="row seeds, comma-separated (default 0-5)")
+    p.add_argument("--psi", default="0,0.25,0.5,0.7,0.85,1", help="columns: psi values, comma-separated")
+    p.add_argument("-o", "--output", required=True, help="PNG path")
+    add_figure_arguments(p)
+    p.set_defaults(func=run_truncation)
+
+
+def run_truncation(args) -> None:
+    from zoo.images import save_png
+
+    out = Path(args.output)
+    weights = figure_weights(args, out)
+    seeds = _seeds(args.seeds)
+    try:
+        psis = [float(v) for v in args.psi.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--psi must be comma-separated numbers, got {args.psi!r}") from None
+    m = _stylegan(args.name, weights)
+    save_png(m.truncation_strip(seeds, psis), out, ncols=len(psis), scale=args.scale)
+    print(f"wrote a truncation strip of {args.name} ({len(seeds)} seeds x psi {psis}) to {out}")
+
+
+def _stylegan(name: str, weights):
+    import zoo
+    from zoo.families.stylegan.model import StyleGANModel
+    from zoo.registry import get_preset
+
+    if not issubclass(get_preset(name).model_class or zoo.ZooModel, StyleGANModel):
+        raise ValueError(f"{name} is not a StyleGAN entry")
+    return zoo.load(name, weights=weights)

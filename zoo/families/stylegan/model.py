@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from zoo.families.stylegan.style_layer import NOISE_MODES
@@ -64,7 +65,7 @@ class StyleGANModel(ZooModel):
     @property
     def w_avg(self) -> np.ndarray:
         """The running average of w, (w_dim,): the truncation centre."""
-        return np.asarray(self.generator.w_avg)
+        return keras.ops.convert_to_numpy(self.generator.w_avg)
 
     def __repr__(self):
         return (f"StyleGANModel({self.name!r}, latent_dim={self.latent_dim}, w_dim={self.w_dim}, "
@@ -114,7 +115,7 @@ class StyleGANModel(ZooModel):
         """Per-layer styles (N, num_ws, w_dim) pulled towards ``w_avg`` on the cutoff layers."""
         w = self._check_w(w)
         psi = np.full((len(w), 1), truncation_psi, np.float32)
-        return np.asarray(self.generator.truncation(w, psi), np.float32)
+        return keras.ops.convert_to_numpy(self.generator.truncation(w, psi)).astype(np.float32)
 
     def synthesize(self, w, noise_mode: str = "const", seed: int | None = 0) -> np.ndarray:
         """Images (N, H, W, C) in [-1, 1] from w (N, w_dim) or styles (N, num_ws, w_dim).
@@ -124,7 +125,7 @@ class StyleGANModel(ZooModel):
         """
         if noise_mode not in NOISE_MODES:
             raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
-        ws = np.asarray(broadcast_ws(self._check_w(w), self.num_ws), np.float32)
+        ws = keras.ops.convert_to_numpy(broadcast_ws(self._check_w(w), self.num_ws)).astype(np.float32)
         noise = []
         if noise_mode == "random":
             rng = np.random.default_rng(seed)
@@ -153,7 +154,7 @@ class StyleGANModel(ZooModel):
             raise ValueError(f"seed_a and seed_b must be ints or sequences of equal length, got {seed_a}, {seed_b}")
         ws_a = self.truncate(self._seed_ws(a), truncation_psi)
         ws_b = self.truncate(self._seed_ws(b), truncation_psi)
-        return self.synthesize(np.asarray(mix_styles(ws_a, ws_b, int(crossover))), noise_mode=noise_mode)
+        return self.synthesize(keras.ops.convert_to_numpy(mix_styles(ws_a, ws_b, int(crossover))), noise_mode=noise_mode)
 
     def mixing_grid(self, row_seeds, col_seeds, crossover: int, truncation_psi: float = 1.0) -> np.ndarray:
         """The paper's figure, row-major ((R + 1) * (C + 1) images): a blank corner,
@@ -171,6 +172,16 @@ class StyleGANModel(ZooModel):
         for r in range(len(rows)):
             out += [left[r : r + 1], cells[r * len(cols) : (r + 1) * len(cols)]]
         return np.concatenate(out)
+
+    def truncation_strip(self, seeds, psis) -> np.ndarray:
+        """Row-major (len(seeds) * len(psis)) images: row r is ``sample(1, seed=seeds[r])``
+        at each psi (psi 0: the average image for every seed; psi 1: untruncated)."""
+        seeds, psis = [int(s) for s in seeds], [float(p) for p in psis]
+        if not seeds or not psis:
+            raise ValueError("need at least one seed and one psi")
+        ws = np.repeat(self._seed_ws(seeds), len(psis), axis=0)  # (S * P, w_dim)
+        psi = np.tile(np.asarray(psis, np.float32), len(seeds))[:, None]  # (S * P, 1)
+        return self.synthesize(keras.ops.convert_to_numpy(self.generator.truncation(ws, psi)))
 
     # -- helpers ---------------------------------------------------------------
     def _seed_ws(self, seeds) -> np.ndarray:
@@ -193,5 +204,5 @@ class StyleGANModel(ZooModel):
             m = min(MICRO_BATCH, n - i)
             chunks = [np.concatenate([a[i : i + m], np.zeros((MICRO_BATCH - m, *a.shape[1:]), a.dtype)])
                       for a in arrays]
-            out.append(np.asarray(fn(*chunks))[:m])
+            out.append(keras.ops.convert_to_numpy(fn(*chunks))[:m])
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, *out_shape), np.float32)

@@ -8,8 +8,9 @@ without constraining D away from the data (unlike WGAN-GP's interpolates).
 
 from __future__ import annotations
 
-import keras
 from keras import ops
+
+from zoo.training.backends import value_and_input_gradient
 
 
 def real_logits_and_r1(critic, real):
@@ -21,19 +22,7 @@ def real_logits_and_r1(critic, real):
     pass) reaches D's weights. The gradient is of the batch's summed logits,
     so with minibatch stddev a sample's gradient includes a small
     contribution through the other samples' statistics (the authors' too).
-    Only the TensorFlow backend is implemented (the trainer is
-    TensorFlow-only), as for ProGAN's gradient penalty.
     """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotImplementedError(f"R1 is implemented for TensorFlow only, not {backend}")
-    import tensorflow as tf
-
-    real = tf.convert_to_tensor(real)
-    with tf.GradientTape() as tape:
-        tape.watch(real)
-        logits = critic(real, training=True)  # (N, 1)
-        total = ops.sum(logits)
-    grads = tape.gradient(total, real)  # (N, H, W, C)
+    logits, grads = value_and_input_gradient(lambda x: critic(x, training=True), real)  # (N, 1), (N, H, W, C)
     penalty = ops.mean(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))))
     return logits, penalty

@@ -46,7 +46,10 @@ class Truncation(keras.layers.Layer):
         self.cutoff = None if cutoff is None else int(cutoff)
 
     def build(self, input_shape=None):
-        self.w_avg = self.add_weight(name="w_avg", shape=(self.w_dim,), initializer="zeros", trainable=False)
+        # aggregation="mean": under tf.distribute each replica's update (its share's
+        # batch mean) is averaged, which is exactly the update of the whole batch.
+        self.w_avg = self.add_weight(name="w_avg", shape=(self.w_dim,), initializer="zeros", trainable=False,
+                                     aggregation="mean")
 
     @property
     def layer_mask(self) -> np.ndarray:

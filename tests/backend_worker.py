@@ -1,0 +1,165 @@
+"""Runs one backend's half of the cross-backend tests (tests/test_backends.py).
+
+Invoked as ``KERAS_BACKEND=jax python tests/backend_worker.py TASK OUT_DIR``
+so each backend gets a fresh process (Keras picks its backend at import).
+The TensorFlow run writes the shared inputs (weights of untrained entries,
+initial weights of the tiny configs); every run writes its results to
+``OUT_DIR/<task>-<backend>.npz`` for the test to compare.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import zoo  # noqa: E402
+from zoo.registry import get_preset, list_models  # noqa: E402
+
+BACKEND = keras.backend.backend()
+SAMPLE_N = 4
+
+
+def tiny_preset(name: str):
+    """The entry ``name`` shrunk to a few thousand parameters (same code paths)."""
+    from zoo.families.progan.schedule import GrowthSchedule
+
+    p = get_preset(name)
+    family = {
+        "dcgan": lambda: dict(
+            generator_config=dict(latent_dim=8, base_shape=(7, 7, 8), filters=(4,), strides=(2,)),
+            discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dropout=0.0)),
+        "mlpgan": lambda: dict(
+            generator_config={**p.generator_config, "latent_dim": 8, "hidden_units": (16, 16)},
+            discriminator_config={**p.discriminator_config, "hidden_units": (16, 8)}),
+        "infogan": lambda: dict(
+            generator_config=dict(latent_dim=6, num_categories=10, num_continuous=2, dense_units=16,
+                                  base_shape=(7, 7, 4), filters=(4,)),
+            discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dense_units=16, q_units=8,
+                                      num_categories=10, num_continuous=2)),
+        "progan": lambda: dict(
+            generator_config=dict(latent_dim=8, resolution=8, filters=(8, 4)),
+            discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4),
+            recipe=dataclasses.replace(p.recipe, schedule=GrowthSchedule(resolutions=(4, 8), fade_images=8,
+                                                                         stabilise_images=8))),
+        "stylegan": lambda: dict(
+            generator_config={**p.generator_config, "latent_dim": 8, "w_dim": 8, "mapping_layers": 2,
+                              "resolution": 8, "filters": (8, 4), "truncation_cutoff": 2},
+            discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4)),
+    }
+    if p.family not in family:
+        raise KeyError(f"tests/backend_worker.py has no tiny config for family {p.family!r}; add one")
+    changes = family[p.family]()
+    recipe = changes.pop("recipe", p.recipe)
+    return dataclasses.replace(p, **changes, recipe=dataclasses.replace(recipe, batch_size=8),
+                               generator_weights=None, discriminator_weights=None)
+
+
+def one_per_family() -> list:
+    seen = {}
+    for name in list_models():
+        seen.setdefault(get_preset(name).family, name)
+    return sorted(seen.values())
+
+
+def task_sample(out: Path) -> None:
+    """Every entry's samples for seed 0: shipped weights, or weights the TF run saved."""
+    results = {}
+    for name in list_models():
+        preset = get_preset(name)
+        if preset.generator_weights is not None:
+            m = zoo.load(name)
+        else:
+            path = out / f"{name}.weights.h5"
+            if BACKEND == "tensorflow":
+                keras.utils.set_random_seed(0)
+                zoo.load(name, weights=None).generator.save_weights(path)
+            m = zoo.load(name, weights=path)
+        results[name] = m.sample(SAMPLE_N, seed=0)
+    np.savez(out / f"sample-{BACKEND}.npz", **results)
+
+
+def fixed_latents(step_logic, n: int, seed: int):
+    """The step's latent structure filled with NumPy values, identical on every backend."""
+    structure = step_logic.sample_latents(n, keras.random.SeedGenerator(0))
+    rng = np.random.default_rng(seed)
+    leaves = keras.tree.flatten(structure)
+    values = []
+    for leaf in leaves:
+        a = np.asarray(keras.ops.convert_to_numpy(leaf))
+        if a.dtype.kind in "iu":  # StyleGAN's crossover: mix at layer 1
+            values.append(keras.ops.convert_to_tensor(np.ones_like(a)))
+        else:
+            values.append(keras.ops.convert_to_tensor(rng.uniform(0, 1, a.shape).astype(a.dtype)))
+    return keras.tree.pack_sequence_as(structure, values)
+
+
+def task_steps(out: Path) -> None:
+    """Three train steps of each family's tiny config from shared initial weights and latents."""
+    from zoo.training.trainer import TrainConfig, Trainer
+
+    results = {}
+    for name in one_per_family():
+        preset = tiny_preset(name)
+        size = preset.discriminator_config.get("image_shape", (28, 28, 1))
+        real = np.random.default_rng(1).uniform(-1, 1, (16, *size)).astype(np.float32)
+        t = Trainer(preset, TrainConfig(out_dir=out / f"run-{BACKEND}-{name}", tensorboard=False, progress=False,
+                                        force=True), images=real)
+        g_path, d_path = out / f"{name}-g.weights.h5", out / f"{name}-d.weights.h5"
+        if BACKEND == "tensorflow":
+            t.generator.save_weights(g_path)
+            t.discriminator.save_weights(d_path)
+        t.generator.load_weights(g_path)
+        t.discriminator.load_weights(d_path)
+        if t.ema is not None:
+            t.ema.set_weights(t.generator.get_weights())
+        # The same latents every step: a compiled step (TensorFlow, JAX) traces this
+        # function once, so anything else would differ from eager PyTorch.
+        latents = fixed_latents(t.step_logic, t.batch_size, seed=0)
+        t.step_logic.sample_latents = lambda n, seed_generator: latents
+        history = []
+        for i in range(3):
+            t._before_step()
+            losses = t._train_step(real[i * 4: i * 4 + t.batch_size])
+            history.append([float(losses["g_loss"]), float(losses["d_loss"])])
+        results[name] = np.array(history)
+        results[name + "/generator"] = np.concatenate([np.ravel(w) for w in t.shipped_generator().get_weights()])
+    # The benchmark suite's train case runs on this backend too (JAX always compiles with XLA).
+    from benchmarks.train_bench import run_train_case
+
+    bench = run_train_case(tiny_preset("dcgan-mnist"), "zoo", 8, xla=BACKEND == "jax", flops_per_image=1000,
+                           peak_gflops=None, backend=BACKEND, gpu=False,
+                           timing=dict(warmup=1, min_iters=3, max_iters=3, min_time_s=0.0))
+    results["bench/images_per_s"] = np.array(bench["images_per_s"])
+    results["bench/timed_iters"] = np.array(bench["timed_iters"])
+    np.savez(out / f"steps-{BACKEND}.npz", **results)
+
+
+def task_resume(out: Path) -> None:
+    """Two more steps of a checkpointed tiny StyleGAN run started on another backend."""
+    from zoo.training.trainer import TrainConfig, Trainer
+
+    preset = tiny_preset("stylegan-fashion-mnist")
+    images = np.random.default_rng(2).uniform(-1, 1, (32, 8, 8, 1)).astype(np.float32)
+    run = out / "resume-run"
+    resume = (run / "checkpoint.npz").exists()
+    steps = int(os.environ["ZOO_TEST_STEPS"])
+    t = Trainer(preset, TrainConfig(out_dir=run, max_steps=steps, log_every=1, resume=resume, progress=False,
+                                    tensorboard=False), images=images)
+    start = t.step
+    summary = t.fit()
+    np.savez(out / f"resume-{BACKEND}.npz", start=start, steps=summary["steps"],
+             losses=np.array([[h["g_loss"], h["d_loss"]] for h in t.state["history"]]))
+
+
+if __name__ == "__main__":
+    task, out_dir = sys.argv[1], Path(sys.argv[2])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    {"sample": task_sample, "steps": task_steps, "resume": task_resume}[task](out_dir)
