@@ -171,10 +171,14 @@ def markdown(results: dict) -> str:
     lines += _table(["dtype", "n", "GFLOP/s"], [[d, p["n"], p.get("gflops") or p.get("error")]
                                                  for d, p in results["peaks"].items()])
     lines += ["## FLOPs per image (from layer shapes)", ""]
-    lines += _table(["entry", "generator MFLOP", "discriminator MFLOP", "train step MFLOP"],
-                    [[e, f["generator"] / 1e6, f.get("discriminator", 0) / 1e6, f.get("train_step", 0) / 1e6]
-                     for e, f in results["flops"].items()])
-    lines.append(f"Train step = {next(iter(results['flops'].values()), {}).get('train_step_formula', '-')}.\n")
+    lines += _table(["entry", "generator MFLOP", "discriminator MFLOP", "train step MFLOP", "train step estimate"],
+                    [[e, f["generator"] / 1e6, f.get("discriminator", 0) / 1e6, f.get("train_step", 0) / 1e6,
+                      f.get("train_step_formula", "-")] for e, f in results["flops"].items()])
+    uncounted = {e: f.get("generator_uncounted", []) + f.get("discriminator_uncounted", [])
+                 for e, f in results["flops"].items()}
+    if any(uncounted.values()):
+        lines.append("Layers of unknown type, counted as 0: " + "; ".join(
+            f"{e}: {', '.join(u)}" for e, u in uncounted.items() if u) + "\n")
     train = _ok(records, "train")
     if train:
         lines += ["## Train step", ""]

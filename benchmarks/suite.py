@@ -210,6 +210,8 @@ def run_suite(config: SuiteConfig, out_dir, *, force: bool = False, command: str
     >>> {r["status"] for r in results["records"]}
     {'ok'}
     """
+    from zoo.registry import get_preset
+
     out_dir = Path(out_dir)
     check_out_dir(out_dir, force)
     cfg = config.resolved()
@@ -220,11 +222,10 @@ def run_suite(config: SuiteConfig, out_dir, *, force: bool = False, command: str
     run.models, weights, flops = {}, {}, {}
     for name in cfg.names:
         run.models[name], weights[name] = _load(name)
-        flops[name] = flops_lib.model_flops(run.models[name])
+        penalty = getattr(get_preset(name).step, "penalty", None)  # "wgan-gp", "r1" or None
+        flops[name] = flops_lib.model_flops(run.models[name], penalty)
     trajectory = None
     if "train" in cfg.what and REFERENCE_ENTRY in cfg.names and run.backend == "tensorflow" and not cfg.quick:
-        from zoo.registry import get_preset
-
         trajectory = train_bench.compare_trajectories(get_preset(REFERENCE_ENTRY), steps=5, batch_size=32)
     with tempfile.TemporaryDirectory(prefix="gan-zoo-bench-") as workdir:
         cases = (run.train_cases(flops, peaks) if "train" in cfg.what else []) + (

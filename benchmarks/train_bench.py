@@ -80,6 +80,11 @@ class ZooLoop:
                              tensorboard=False, jit_compile=jit_compile, force=True)
         self.trainer = Trainer(preset, config, images=images)
         self.batch_size = batch_size
+        schedule = getattr(self.trainer.step_logic, "schedule", None)
+        if schedule is not None:
+            # A growing model (ProGAN) is timed in its last phase: the final-resolution graph
+            # that the FLOP count describes and that most of its training images see.
+            self.trainer.enter_phase(schedule.images_to_final_resolution)
 
     def dataset(self, images):
         """The pipeline ``Trainer.fit`` builds (shuffle, full batches, prefetch), repeated."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from zoo import list_models
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -28,23 +30,49 @@ def bench(*args, check=True):
 # --- FLOPs ----------------------------------------------------------------------------------------
 
 
-def _sequential(input_shape, layer):
+def _flops(input_shape, *layers):
     import keras
 
-    keras.Sequential([keras.Input(input_shape), layer])
-    return layer
+    from benchmarks.flops import count_flops
+
+    return count_flops(keras.Sequential([keras.Input(input_shape), *layers]))
 
 
 def test_dense_flops_match_hand_count():
     import keras
 
-    from benchmarks.flops import layer_flops
-
-    assert layer_flops(_sequential((4,), keras.layers.Dense(3))) == 2 * 4 * 3 + 3
-    assert layer_flops(_sequential((4,), keras.layers.Dense(3, use_bias=False))) == 24
-    assert layer_flops(_sequential((4,), keras.layers.Dense(3, activation="relu"))) == 24 + 3 + 3
+    assert _flops((4,), keras.layers.Dense(3)).total == 2 * 4 * 3 + 3
+    assert _flops((4,), keras.layers.Dense(3, use_bias=False)).total == 24
+    assert _flops((4,), keras.layers.Dense(3, activation="relu")).total == 24 + 3 + 3
     # Dense on a sequence applies per position: 5 positions of (24 multiply-add FLOPs + 3 biases).
-    assert layer_flops(_sequential((5, 4), keras.layers.Dense(3))) == 5 * 27
+    assert _flops((5, 4), keras.layers.Dense(3)).total == 5 * 27
+
+
+def test_zoo_layer_flops_match_hand_count():
+    from zoo.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+
+    c = _flops((4, 4, 3), EqualizedConv2D(2, 3), PixelNorm(), MinibatchStdDev(4))
+    conv = 2 * (4 * 4 * 2) * (3 * 3 * 3) + 4 * 4 * 2  # + bias
+    assert [f for _, _, f in c.per_layer] == [conv, 3 * 32, 4 * 32] and c.uncounted == []
+    assert _flops((4,), EqualizedDense(3, use_bias=False)).total == 2 * 4 * 3
+
+
+def test_train_step_formula_counts_the_input_gradient_penalty():
+    from benchmarks.flops import train_step_flops
+
+    assert [train_step_flops(10, 1, p)["total"] for p in (None, "wgan-gp", "r1")] == [37, 43, 40]
+    with pytest.raises(ValueError, match="unknown penalty"):
+        train_step_flops(10, 1, "hinge")
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_entry_has_a_complete_flop_count(name):
+    import zoo
+    from benchmarks.flops import model_flops
+
+    f = model_flops(zoo.load(name, weights=None, with_discriminator=True))
+    assert f["generator"] > 0 and f["discriminator"] > 0
+    assert f["generator_uncounted"] == [] and f["discriminator_uncounted"] == []
 
 
 def test_conv_transpose_and_conv_flops_match_hand_count():
@@ -87,6 +115,17 @@ def test_unknown_layer_is_listed_not_guessed():
     m = keras.Sequential([keras.Input((3,)), Odd(name="odd"), keras.layers.Dense(1)])
     c = count_flops(m)
     assert c.uncounted == ["odd"] and c.total == 2 * 3 + 1
+
+
+def test_growing_model_is_timed_at_its_final_resolution():
+    from benchmarks.train_bench import ZooLoop, synthetic_images
+    from zoo.registry import get_preset
+
+    p = get_preset("progan-fashion-mnist")
+    t = ZooLoop(p, 4, synthetic_images(p, 8)).trainer
+    # Without entering the last phase the step would train (and be timed at) 4x4.
+    assert t.step_logic.phase.key == (32, False)
+    assert t.generator.growth == t.discriminator.growth == (32, False)
 
 
 # --- the reference loop is a fair yardstick -----------------------------------------------------------

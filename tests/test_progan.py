@@ -249,6 +249,25 @@ def test_zoo_model_samples_intermediate_resolutions():
         m.sample(2, resolution=12)
 
 
+def test_growth_strip_rows_are_resolutions_and_cli_writes_it(tmp_path):
+    from PIL import Image
+
+    from zoo.cli import main
+
+    m = zoo.load("progan-fashion-mnist", weights=None)
+    strip = m.growth_strip([3, 5])  # (4 resolutions * 2 seeds, 32, 32, 1), row-major
+    assert strip.shape == (8, 32, 32, 1)
+    np.testing.assert_allclose(strip[6:], np.concatenate([m.sample(1, seed=s) for s in (3, 5)]), atol=1e-5)
+    # Row 1 is the 8x8 image, each pixel repeated in a 4x4 block.
+    np.testing.assert_allclose(strip[2, ::4, ::4], m.sample(1, seed=3, resolution=8)[0], atol=1e-5)
+    out = tmp_path / "growth.png"
+    assert main(["growth", "progan-fashion-mnist", "--seeds", "3,5", "-o", str(out), "--untrained",
+                 "--scale", "1"]) == 0
+    assert Image.open(out).size[1] > Image.open(out).size[0]  # 2 columns x 4 rows of tiles
+    assert main(["growth", "progan-fashion-mnist", "-o", str(out), "--untrained"]) == 1  # exists, no --force
+    assert main(["growth", "stylegan-fashion-mnist", "-o", str(tmp_path / "s.png"), "--untrained"]) == 1
+
+
 def test_step_latents_and_preset_recipe():
     p = get_preset("progan-fashion-mnist")
     assert p.pad_to == 32 and p.recipe.beta_1 == 0.0 and p.recipe.beta_2 == 0.99 and p.recipe.ema_decay == 0.999

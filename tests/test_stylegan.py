@@ -271,6 +271,7 @@ def test_preset_and_fresh_model():
 def test_mix_cli_writes_the_grid(tmp_path):
     from PIL import Image
 
+    from zoo.cli import parse_seeds
     from zoo.families.stylegan import cli
 
     parser = argparse.ArgumentParser()
@@ -283,7 +284,7 @@ def test_mix_cli_writes_the_grid(tmp_path):
     with pytest.raises(FileExistsError):
         args.func(args)
     with pytest.raises(ValueError, match="comma-separated"):
-        cli._seeds("1,x")
+        parse_seeds("1,x")
 
 
 def test_truncation_strip_rows_are_seeds_columns_are_psi(model):

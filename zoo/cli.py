@@ -46,6 +46,28 @@ def add_figure_arguments(p) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
+def parse_seeds(text: str) -> list[int]:
+    """"0,1,2" -> [0, 1, 2], with one clear error for anything else (figure commands)."""
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ValueError(f"seeds must be comma-separated integers, got {text!r}") from None
+    if not seeds:
+        raise ValueError("need at least one seed")
+    return seeds
+
+
+def load_family_model(name: str, model_class, weights, requirement: str):
+    """``zoo.load(name, weights=...)`` for a family command; a clear error when ``name``'s
+    entry does not use ``model_class`` (``requirement`` says which entries do)."""
+    import zoo
+    from zoo.registry import get_preset
+
+    if not issubclass(get_preset(name).model_class or zoo.ZooModel, model_class):
+        raise ValueError(f"{name}: {requirement}")
+    return zoo.load(name, weights=weights)
+
+
 def figure_weights(args, out: Path):
     """Checks a figure command's target and weights options before any work; returns
     the ``weights`` argument for ``zoo.load``."""
@@ -82,6 +104,7 @@ def _cmd_train(args) -> None:
         force=args.force,
         progress=not args.no_progress,
         strategy=args.strategy,
+        jit_compile=args.xla,
     )
     trainer = Trainer(preset, config)
     try:
@@ -132,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     p.add_argument("--force", action="store_true", help="start over in a folder that has a checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--xla", action="store_true",
+                   help="compile the train step with XLA (TensorFlow; JAX always does). Faster on CPU "
+                   "(`gan-zoo bench NAME --what train` measures by how much); results differ from the "
+                   "plain step only by float rounding, and a resumed run may switch it on or off")
     p.add_argument("--strategy", default=None, choices=("mirrored", "multi-worker", "tpu", "data-parallel"),
                    help="data-parallel training (default: one device). TensorFlow backend only: mirrored "
                    "(every local GPU, else every logical CPU), multi-worker (the cluster in $TF_CONFIG; "

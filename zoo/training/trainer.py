@@ -165,17 +165,22 @@ class Trainer:
 
     # -- the compiled step ---------------------------------------------------
     def _before_step(self) -> None:
-        """Optional step-object hook for scheduled state (ProGAN's growth phase).
+        self.enter_phase(self.step * self.batch_size)
+
+    def enter_phase(self, images_seen: int) -> None:
+        """Runs the step object's optional schedule hook (ProGAN's growth phase).
 
         A step object with ``on_step(step, images_seen, models)`` may change the
         models' state (eagerly) before each compiled step; it returns a hashable
         graph key, and a new key recompiles the step (the graph depends on it).
+        The trainer calls this before every step; benchmarks call it to time a
+        given phase.
         """
         hook = getattr(self.step_logic, "on_step", None)
         if hook is None:
             return
         models = {"generator": self.generator, "discriminator": self.discriminator, "ema": self.ema}
-        key = hook(self.step, self.step * self.batch_size, models)
+        key = hook(self.step, images_seen, models)
         if key != self._graph_key:
             self._graph_key = key
             self._train_step = backends.build_train_step(self, self.config.jit_compile, strategy=self.strategy)
@@ -359,6 +364,7 @@ class Trainer:
             "discriminator_params": int(self.discriminator.count_params()),
             "strategy": self.config.strategy,
             "replicas": self.replicas,
+            "xla": self.config.jit_compile,
             "run": summary,
             "environment": environment(),
         }

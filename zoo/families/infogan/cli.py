@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo.cli import add_figure_arguments, figure_weights
+from zoo.cli import add_figure_arguments, figure_weights, load_family_model
 
 
 def register(subparsers) -> None:
@@ -37,16 +37,12 @@ def _register_traverse(subparsers) -> None:
 
 
 def run(args) -> None:
-    import zoo
     from zoo.families.infogan.model import InfoGANModel
     from zoo.images import save_png
-    from zoo.registry import get_preset
 
     out = Path(args.output)
     weights = figure_weights(args, out)
-    if not issubclass(get_preset(args.name).model_class or zoo.ZooModel, InfoGANModel):
-        raise ValueError(f"{args.name} has no latent codes to traverse (only InfoGAN entries do)")
-    m = zoo.load(args.name, weights=weights)
+    m = load_family_model(args.name, InfoGANModel, weights, "has no latent codes to traverse (only InfoGAN entries do)")
     images = m.traverse(args.code, rows=args.rows, cols=args.cols, seed=args.seed, span=args.span)
     cols = len(images) // args.rows
     save_png(images, out, ncols=cols, scale=args.scale)

@@ -21,6 +21,8 @@ class ProGANModel(ZooModel):
     >>> m = zoo.load("progan-fashion-mnist", weights=None)
     >>> m.sample(4, seed=0).shape, m.sample(4, seed=0, resolution=8).shape
     ((4, 32, 32, 1), (4, 8, 8, 1))
+    >>> m.growth_strip([0, 1]).shape  # 4 resolutions x 2 seeds, each at 32x32
+    (8, 32, 32, 1)
     """
 
     @property
@@ -42,3 +44,16 @@ class ProGANModel(ZooModel):
         channels = self.image_shape[-1]
         images = np.concatenate(out) if out else np.zeros((0, resolution, resolution, channels), np.float32)
         return np.clip(images, -1.0, 1.0).astype(np.float32)
+
+    def growth_strip(self, seeds) -> np.ndarray:
+        """Row-major (len(resolutions) * len(seeds)) images, every one F x F: row i is
+        ``sample(1, seed=s, resolution=resolutions[i])`` for each seed, nearest-upsampled."""
+        seeds = [int(s) for s in seeds]
+        if not seeds:
+            raise ValueError("need at least one seed")
+        final = self.generator.final_resolution
+        rows = []
+        for r in self.resolutions:
+            x = np.concatenate([self.sample(1, seed=s, resolution=r) for s in seeds])  # (S, r, r, C)
+            rows.append(np.repeat(np.repeat(x, final // r, axis=1), final // r, axis=2))
+        return np.concatenate(rows)

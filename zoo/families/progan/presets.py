@@ -8,7 +8,7 @@ from zoo.families.progan.model import ProGANModel
 from zoo.families.progan.recipe import ProGANRecipe
 from zoo.families.progan.schedule import GrowthSchedule
 from zoo.families.progan.step import ProGANStep
-from zoo.registry import Preset, register
+from zoo.registry import Preset, WeightsFile, register
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -46,6 +46,8 @@ register(
             adam_epsilon=1e-8,
         ),
         weights_dir=WEIGHTS_DIR,
+        generator_weights=WeightsFile("progan-fashion-mnist.generator.weights.h5", "fbcd9350b69e0c4cd224a0197e20d100aec77a3e7509e62dfa5737b97dd4a12f"),
+        discriminator_weights=WeightsFile("progan-fashion-mnist.discriminator.weights.h5", "27682c6a99a89218b9ef8ca4c5b7608455291b14b9bd565025a1b498d1a9f742"),
         pad_to=32,
         model_class=ProGANModel,
     )

@@ -40,6 +40,8 @@ class ProGANStep:
     ['alpha', 'd_loss', 'g_loss', 'gp', 'resolution', 'wdist']
     """
 
+    penalty = "wgan-gp"  # the discriminator's input-gradient penalty (WGAN-GP); benchmarks count its FLOPs
+
     def __init__(self, latent_dim: int, schedule, gp_weight: float = 10.0, drift_weight: float = 1e-3,
                  final_resolution: int = 32):
         self.latent_dim = latent_dim

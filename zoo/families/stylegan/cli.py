@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo.cli import add_figure_arguments, figure_weights
-
-
-def _seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ValueError(f"seeds must be comma-separated integers, got {text!r}") from None
-    if not seeds:
-        raise ValueError("need at least one seed")
-    return seeds
+from zoo.cli import add_figure_arguments, figure_weights, load_family_model, parse_seeds
 
 
 def register(subparsers) -> None:
@@ -45,7 +35,7 @@ def run(args) -> None:
 
     out = Path(args.output)
     weights = figure_weights(args, out)
-    rows, cols = _seeds(args.rows), _seeds(args.cols)
+    rows, cols = parse_seeds(args.rows), parse_seeds(args.cols)
     m = _stylegan(args.name, weights)
     crossover = m.num_ws // 2 if args.crossover is None else args.crossover
     images = m.mixing_grid(rows, cols, crossover, truncation_psi=args.psi)
@@ -79,7 +69,7 @@ def run_truncation(args) -> None:
 
     out = Path(args.output)
     weights = figure_weights(args, out)
-    seeds = _seeds(args.seeds)
+    seeds = parse_seeds(args.seeds)
     try:
         psis = [float(v) for v in args.psi.split(",") if v.strip()]
     except ValueError:
@@ -90,10 +80,6 @@ def run_truncation(args) -> None:
 
 
 def _stylegan(name: str, weights):
-    import zoo
     from zoo.families.stylegan.model import StyleGANModel
-    from zoo.registry import get_preset
 
-    if not issubclass(get_preset(name).model_class or zoo.ZooModel, StyleGANModel):
-        raise ValueError(f"{name} is not a StyleGAN entry")
-    return zoo.load(name, weights=weights)
+    return load_family_model(name, StyleGANModel, weights, "is not a StyleGAN entry")

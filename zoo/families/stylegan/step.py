@@ -48,6 +48,8 @@ class StyleGANStep:
     ['crossover', 'd_loss', 'g_loss', 'r1']
     """
 
+    penalty = "r1"  # the discriminator's input-gradient penalty (R1); benchmarks count its FLOPs
+
     def __init__(self, latent_dim: int, resolution: int = 32, r1_gamma: float = 0.01,
                  style_mixing_prob: float = 0.9, w_avg_decay: float = 0.995):
         if not 0.0 <= style_mixing_prob <= 1.0:
