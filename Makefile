@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 export ZOO_DATA_DIR ?= $(abspath ../shared/datasets)
 
-.PHONY: install demo test test-slow clean
+.PHONY: install demo test test-fast test-slow clean
 
 $(BIN)/gan-zoo: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ $(VENV)/.backends: $(BIN)/gan-zoo
 
 test: install $(VENV)/.backends
 	$(BIN)/python -m pytest -q
+
+# The default suite without the tests that start subprocesses (CLI end to end, other backends,
+# multi-worker training): a quicker check while editing; `make test` stays what CI runs.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow and not subprocess"
 
 test-slow: install $(VENV)/.backends
 	$(BIN)/python -m pytest -q -m slow

@@ -9,7 +9,10 @@ The model core (``zoo``) never imports this package.
 
 Examples:
 >>> from benchmarks.suite import SuiteConfig, run_suite
->>> results = run_suite(SuiteConfig(quick=True), "out/bench", force=True)
->>> results["records"][0]["environment"]["backend"]
-'tensorflow'
+>>> config = SuiteConfig(quick=True, what=("infer",), runtimes=("keras",), batch_sizes=(1,), progress=False)
+>>> results = run_suite(config, "out/bench")  # gan-zoo bench --quick --what infer --runtimes keras --batch-sizes 1
+>>> [(r["case"], r["status"]) for r in results["records"]]
+[('infer dcgan-mnist keras_eager b1', 'ok'), ('infer dcgan-mnist keras_compiled b1', 'ok')]
+>>> results["records"][0]["environment"]["backend"] == keras.backend.backend()
+True
 """

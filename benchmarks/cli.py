@@ -36,7 +36,12 @@ def register(subparsers) -> None:
     """Adds the ``bench`` subcommand to the ``gan-zoo`` parser.
 
     Examples:
-    >>> register(parser.add_subparsers())  # then: gan-zoo bench --quick --out bench/
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="gan-zoo")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["bench", "--quick", "--what", "infer", "--runtimes", "keras,onnx", "--out", "bench"])
+    >>> args.what, args.runtimes, args.batch_sizes, args.func.__name__  # None: the (quick) defaults
+    (('infer',), ('keras', 'onnx'), None, 'run')
     """
     runtimes = ("keras", "saved_model", "tflite", "onnx")  # = infer_bench.RUNTIMES, without importing Keras here
     p = subparsers.add_parser(

@@ -201,66 +201,55 @@ def count_flops(model, inputs=None) -> FlopCount:
     return FlopCount(sum(f for _, _, f in per_layer), per_layer, uncounted)
 
 
-# Train-step cost in forward-pass units of G and D per image, by the discriminator's
-# input-gradient penalty (the step class's ``penalty`` attribute).
-STEP_FORMULAS = {
-    None: (3, 7, "3*G + 7*D (forward G + 2D; backward ~2x forward)"),
-    "wgan-gp": (3, 13, "3*G + 13*D (forward G + 3D incl. interpolates; backward ~2x forward; "
-                "the penalty's input gradient D and its double backward 4D)"),
-    "r1": (3, 10, "3*G + 10*D (forward G + 2D; backward ~2x forward; "
-           "R1's input gradient D and its double backward 4D replace the real branch's 2D)"),
-}
+def train_step_flops(generator_flops: int, discriminator_flops: int, cost=None) -> dict:
+    """FLOPs per image of one GAN train step, from the forward counts.
 
-
-def train_step_flops(generator_flops: int, discriminator_flops: int, penalty: str | None = None) -> dict:
-    """FLOPs per image of one simultaneous GAN step, from the forward counts.
-
-    The estimate for the non-saturating step: forward ``G + 2D`` (D sees a
-    real and a fake image); a backward pass costs about twice its forward
-    (input and weight gradients), so the discriminator loss adds ``2 * 2D``
-    and the generator loss adds ``D`` (input gradients through D on the
-    fake) plus ``2G``: ``3G + 7D``. A penalty on D's input gradient adds
-    that gradient (about ``D``) and the backward pass through it (about
-    ``2 * 2D``): WGAN-GP on interpolates adds a third forward ``D`` and
-    backward ``2D`` too (``3G + 13D``); R1 on the real batch reuses the real
-    forward (``3G + 10D``). Optimiser and EMA updates scale with parameters,
-    not images, and are left out (under 1% here at batch 32 and above).
+    The step declares its cost in forward passes (``GANStep.cost()``, a
+    :class:`zoo.training.step.StepCost`): for the non-saturating step, forward
+    ``G + 2D`` (D sees a real and a fake image) and a backward pass of about
+    twice its forward give ``3G + 7D``; WGAN-GP (``3G + 13D``) and R1
+    (``3G + 10D``) add the penalty's input gradient and its double backward.
+    Optimiser and EMA updates scale with parameters, not images, and are
+    left out (under 1% here at batch 32 and above).
 
     Args:
         generator_flops: forward FLOPs per image of the generator.
         discriminator_flops: forward FLOPs per image of the discriminator.
-        penalty: None, "wgan-gp" or "r1".
+        cost: the step's ``StepCost``; None: the non-saturating step's.
 
     Returns:
         ``{"total", "formula"}``.
 
     Examples:
-    >>> train_step_flops(10, 1)["total"], train_step_flops(10, 1, "wgan-gp")["total"]
+    >>> from zoo.families.progan.step import WGAN_GP_COST
+    >>> train_step_flops(10, 1)["total"], train_step_flops(10, 1, WGAN_GP_COST)["total"]
     (37, 43)
     """
-    if penalty not in STEP_FORMULAS:
-        raise ValueError(f"unknown penalty {penalty!r}; valid: {', '.join(map(str, STEP_FORMULAS))}")
-    g, d, formula = STEP_FORMULAS[penalty]
-    return {"total": g * generator_flops + d * discriminator_flops, "formula": formula}
+    from zoo.training.step import NON_SATURATING_COST
+
+    cost = cost or NON_SATURATING_COST
+    total = cost.generator_passes * generator_flops + cost.discriminator_passes * discriminator_flops
+    return {"total": int(round(total)), "formula": cost.formula}
 
 
-def model_flops(model, penalty: str | None = None) -> dict:
+def model_flops(model, cost=None) -> dict:
     """Generator, discriminator and train-step FLOPs per image of a ZooModel with its discriminator.
 
     Args:
         model: a ZooModel loaded ``with_discriminator=True`` (else generator only).
-        penalty: the step's input-gradient penalty (``preset.step.penalty``).
+        cost: the step's ``StepCost`` (``GANStep.cost()``); None: non-saturating.
 
     Examples:
+    >>> import zoo
     >>> f = model_flops(zoo.load("dcgan-mnist", weights=None, with_discriminator=True))
-    >>> f["generator"] > 0
-    True
+    >>> f["generator_uncounted"], f["train_step"] == 3 * f["generator"] + 7 * f["discriminator"]
+    ([], True)
     """
     g = count_flops(model.generator)
     out = {"generator": g.total, "generator_uncounted": g.uncounted}
     if model.discriminator is not None:
         d = count_flops(model.discriminator)
-        step = train_step_flops(g.total, d.total, penalty)
+        step = train_step_flops(g.total, d.total, cost)
         out.update(discriminator=d.total, discriminator_uncounted=d.uncounted,
                    train_step=step["total"], train_step_formula=step["formula"])
     return out

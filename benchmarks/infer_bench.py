@@ -47,8 +47,11 @@ def feed_for(model, n: int) -> dict:
     """``n`` draws of every generator input, keyed by input name (multi-input families included).
 
     Examples:
+    >>> import zoo
     >>> feed_for(zoo.load("dcgan-mnist", weights=None), 2)["z"].shape
     (2, 100)
+    >>> sorted(feed_for(zoo.load("stylegan-fashion-mnist", weights=None), 2))
+    ['truncation_psi', 'z']
     """
     names = [t.name.split(":")[0] for t in model.generator.inputs]
     latents = model.sample_latents(n, seed=LATENT_SEED)
@@ -176,10 +179,17 @@ def run_infer_case(run, feed: dict, batch_size: int, *, timing: dict, flops_per_
         fraction_of_peak, memory, and output shape checks.
 
     Examples:
-    >>> f = run_infer_case(lambda feed: np.zeros((1, 28, 28, 1)), {"z": z}, 1, timing=QUICK,
-    ...                    flops_per_image=1, peak_gflops=1.0, backend="tensorflow", gpu=False)
-    >>> f["timed_iters"] >= 1
-    True
+    >>> timing = dict(warmup=1, min_iters=3, max_iters=3, min_time_s=0.0)
+    >>> feed = {"z": np.zeros((1, 100), "float32")}
+    >>> f = run_infer_case(lambda feed: np.zeros((1, 28, 28, 1)), feed, 1, timing=timing,
+    ...                    flops_per_image=None, peak_gflops=None, backend="tensorflow", gpu=False)
+    >>> f["timed_iters"], f["warmup_iters"], f["achieved_gflops"]
+    (3, 1, None)
+    >>> run_infer_case(lambda feed: np.zeros((2, 28, 28, 1)), feed, 1, timing=timing,
+    ...                flops_per_image=None, peak_gflops=None, backend="tensorflow", gpu=False)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: runtime returned shape (2, 28, 28, 1) (finite: True) for a batch of 1
     """
     out = {}
     with measure.PeakMemory(backend, gpu) as mem:

@@ -8,8 +8,9 @@ project, so otherwise the same log-log line charts are drawn with Pillow
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
+
+from zoo import atomic
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39"]
@@ -26,12 +27,10 @@ def line_chart(path, title: str, series: dict, xlabel: str, ylabel: str) -> Path
     if not series:
         raise ValueError("no data to plot")
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.png")  # drawn aside, then renamed: never a half-written plot
-    try:
+    # Drawn aside, then renamed: never a half-written plot. The ".png" ending tells
+    # matplotlib and Pillow the format.
+    with atomic.replacing(path, suffix=".png") as tmp:
         _draw(tmp, title, series, xlabel, ylabel)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -102,6 +101,10 @@ def write_plots(results: dict, out_dir) -> list[Path]:
     """Writes ``infer_<entry>.png`` per entry and ``train.png``; returns the paths written.
 
     Examples:
+    >>> row = dict(status="ok", entry="dcgan-mnist", quantization=None, xla=False, mixed_precision=None)
+    >>> results = {"records": [
+    ...     {**row, "kind": "infer", "runtime": "onnx", "batch_size": b, "images_per_s": 100.0 * b} for b in (1, 8)
+    ... ] + [{**row, "kind": "train", "impl": "zoo", "batch_size": 64, "images_per_s": 500.0}]}
     >>> [p.name for p in write_plots(results, "out")]
     ['infer_dcgan-mnist.png', 'train.png']
     """

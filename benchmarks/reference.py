@@ -31,9 +31,13 @@ class ReferenceLoop:
         batch_size: images per step (the tutorial's 256 by default).
 
     Examples:
+    >>> from zoo.registry import get_preset
     >>> loop = ReferenceLoop(get_preset("dcgan-mnist"), batch_size=8)
+    >>> images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     >>> batch = next(iter(loop.dataset(images)))
-    >>> sorted(loop.step(batch))
+    >>> tuple(batch.shape)
+    (8, 28, 28, 1)
+    >>> sorted(loop.step(batch))  # one train step
     ['d_loss', 'g_loss']
     """
 
@@ -55,7 +59,7 @@ class ReferenceLoop:
         self.discriminator_optimizer = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2)
         self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
         self.noise_seed = keras.random.SeedGenerator(self.seed)
-        self.train_step = tf.function(self._train_step)
+        self.train_step = tf.function(self._tutorial_step)
 
     def generator_loss(self, fake_output):
         return self.cross_entropy(self.tf.ones_like(fake_output), fake_output)
@@ -65,7 +69,7 @@ class ReferenceLoop:
         fake_loss = self.cross_entropy(self.tf.zeros_like(fake_output), fake_output)
         return real_loss + fake_loss
 
-    def _train_step(self, images):
+    def _tutorial_step(self, images):
         tf = self.tf
         noise = keras.random.normal([self.batch_size, self.noise_dim], seed=self.noise_seed)
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:

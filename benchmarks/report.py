@@ -7,11 +7,10 @@ guess what a missing key means.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from pathlib import Path
+
+from zoo import atomic
 
 REQUIRED_FIELDS = (
     "kind", "entry", "case", "status", "reason", "batch_size", "images_per_s", "time_ms", "compile_s",
@@ -59,22 +58,8 @@ def check_record(record: dict) -> None:
                     raise ValueError(f"record {record['case']!r}: {key} = {v!r} is not a positive finite number")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Writes ``text`` to a temporary sibling, then renames it over ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: Path, results: dict) -> None:
-    write_atomic(path, json.dumps(results, indent=2, default=str) + "\n")
+    atomic.write_json(path, results, default=str, mode=0o644)
 
 
 def _fmt(v, digits=1) -> str:

@@ -28,20 +28,21 @@ def variants(batch_size: int) -> tuple:
 
     preset = get_preset("dcgan-mnist")
     images = synthetic_images(preset, batch_size)
-    t = ZooLoop(preset, batch_size, images).trainer
-    g, d = t.generator, t.discriminator
+    loop = ZooLoop(preset, batch_size, images)
+    state, gan_step = loop.state, loop.gan_step
+    g, d = state.generator, state.discriminator
 
     def two_tape_step(real):
-        latents = t.step_logic.sample_latents(t.batch_size, t.seed_generator)
+        latents = gan_step.sample_latents(state.batch_size, state.seed_generator)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            losses = t.step_logic.losses(g, d, real, latents)
+            losses = gan_step.losses(g, d, real, latents)
         g_grads = g_tape.gradient(losses["g_loss"], g.trainable_variables)
         d_grads = d_tape.gradient(losses["d_loss"], d.trainable_variables)
-        t.d_opt.apply(d_grads, d.trainable_variables)
-        t.g_opt.apply(g_grads, g.trainable_variables)
+        state.d_opt.apply(d_grads, d.trainable_variables)
+        state.g_opt.apply(g_grads, g.trainable_variables)
         return losses
 
-    steps = {"zoo (persistent tape)": t._train_step, "zoo, two tapes": tf.function(two_tape_step),
+    steps = {"zoo (persistent tape)": loop.train_step, "zoo, two tapes": tf.function(two_tape_step),
              "reference (tutorial)": ReferenceLoop(preset, batch_size).train_step}
     return steps, tf.constant(images)
 

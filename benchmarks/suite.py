@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks import env, flops as flops_lib, infer_bench, peak, plots, report, train_bench
+from zoo import atomic
 
 REFERENCE_ENTRY = "dcgan-mnist"  # the tutorial's architecture
 INFER_BATCHES, QUICK_INFER_BATCHES = (1, 8, 64, 256), (1, 8)
@@ -206,9 +207,14 @@ def run_suite(config: SuiteConfig, out_dir, *, force: bool = False, command: str
         ValueError, KeyError: a bad option or an unknown entry name.
 
     Examples:
-    >>> results = run_suite(SuiteConfig(quick=True), "out/bench", force=True)
-    >>> {r["status"] for r in results["records"]}
-    {'ok'}
+    >>> config = SuiteConfig(quick=True, what=("infer",), runtimes=("keras",), batch_sizes=(1,), progress=False)
+    >>> results = run_suite(config, "out/bench")
+    >>> {r["status"] for r in results["records"]}, sorted(p.name for p in Path("out/bench").iterdir())
+    ({'ok'}, ['infer_dcgan-mnist.png', 'results.json', 'results.md'])
+    >>> run_suite(config, "out/bench")
+    Traceback (most recent call last):
+    ...
+    FileExistsError: out/bench already holds results.json, results.md; pass --force to overwrite
     """
     from zoo.registry import get_preset
 
@@ -222,8 +228,8 @@ def run_suite(config: SuiteConfig, out_dir, *, force: bool = False, command: str
     run.models, weights, flops = {}, {}, {}
     for name in cfg.names:
         run.models[name], weights[name] = _load(name)
-        penalty = getattr(get_preset(name).step, "penalty", None)  # "wgan-gp", "r1" or None
-        flops[name] = flops_lib.model_flops(run.models[name], penalty)
+        preset = get_preset(name)
+        flops[name] = flops_lib.model_flops(run.models[name], preset.step.from_preset(preset).cost())
     trajectory = None
     if "train" in cfg.what and REFERENCE_ENTRY in cfg.names and run.backend == "tensorflow" and not cfg.quick:
         trajectory = train_bench.compare_trajectories(get_preset(REFERENCE_ENTRY), steps=5, batch_size=32)
@@ -247,6 +253,6 @@ def run_suite(config: SuiteConfig, out_dir, *, force: bool = False, command: str
     }
     plot_paths = plots.write_plots(results, out_dir)
     results["plots"] = [p.name for p in plot_paths]
-    report.write_atomic(out_dir / "results.md", report.markdown(results))
+    atomic.write_text(out_dir / "results.md", report.markdown(results), mode=0o644)
     report.write_json(out_dir / "results.json", results)
     return results

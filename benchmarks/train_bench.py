@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import tempfile
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -31,6 +29,7 @@ def synthetic_images(preset, n: int) -> np.ndarray:
     """``n`` float32 images in [-1, 1] with the discriminator's input shape.
 
     Examples:
+    >>> from zoo.registry import get_preset
     >>> synthetic_images(get_preset("dcgan-mnist"), 4).shape
     (4, 28, 28, 1)
     """
@@ -55,7 +54,10 @@ def _built_shape(preset) -> tuple:
 
 
 class ZooLoop:
-    """The zoo ``Trainer``'s compiled step and input pipeline, without its file output.
+    """The zoo's compiled train step (``zoo.training.build_train_step``) and input pipeline.
+
+    Exactly the step ``Trainer.fit`` runs per batch, on a fresh
+    :class:`~zoo.training.TrainState`, with no run folder.
 
     Args:
         preset: the registry entry.
@@ -64,39 +66,36 @@ class ZooLoop:
         jit_compile: compile the step with XLA.
 
     Examples:
-    >>> loop = ZooLoop(get_preset("dcgan-mnist"), 8, images)
-    >>> sorted(loop.step(next(iter(loop.dataset(images)))))
+    >>> from zoo.registry import tiny_preset
+    >>> loop = ZooLoop(tiny_preset("dcgan-mnist"), 8, synthetic_images(tiny_preset("dcgan-mnist"), 16))
+    >>> sorted(loop.step(next(iter(loop.dataset(loop.images)))))
     ['d_loss', 'g_loss']
     """
 
     impl = "zoo"
 
     def __init__(self, preset, batch_size: int, images: np.ndarray, jit_compile: bool = False):
-        from zoo.training.trainer import TrainConfig, Trainer
+        from zoo.training import TrainState, build_train_step
 
-        # The trainer writes nothing until fit(); the folder is only a required setting.
-        workdir = Path(tempfile.gettempdir()) / "gan-zoo-bench-unused"
-        config = TrainConfig(out_dir=workdir, batch_size=batch_size, epochs=1, progress=False,
-                             tensorboard=False, jit_compile=jit_compile, force=True)
-        self.trainer = Trainer(preset, config, images=images)
+        self.preset = preset
         self.batch_size = batch_size
-        schedule = getattr(self.trainer.step_logic, "schedule", None)
-        if schedule is not None:
-            # A growing model (ProGAN) is timed in its last phase: the final-resolution graph
-            # that the FLOP count describes and that most of its training images see.
-            self.trainer.enter_phase(schedule.images_to_final_resolution)
+        self.images = images
+        self.state = TrainState.create(preset, batch_size)
+        self.gan_step = preset.step.from_preset(preset)
+        # A growing model (ProGAN) is timed in its last phase: the final-resolution graph
+        # that the FLOP count describes and that most of its training images see.
+        self.gan_step.on_images(self.gan_step.steady_state_images(), self.state)
+        self.train_step = build_train_step(self.gan_step, self.state, ema_decay=preset.recipe.ema_decay,
+                                           jit_compile=jit_compile)
 
     def dataset(self, images):
-        """The pipeline ``Trainer.fit`` builds (shuffle, full batches, prefetch), repeated."""
-        import tensorflow as tf
+        """The trainer's pipeline (``zoo.data.images_dataset``), repeated."""
+        from zoo.data import images_dataset
 
-        seed = self.trainer.recipe.seed
-        ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed)
-        return ds.batch(self.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE).repeat()
+        return images_dataset(images, self.batch_size, seed=self.preset.recipe.seed).repeat()
 
     def step(self, real) -> dict:
-        # The trainer's own compiled step (Trainer._train_step), exactly what fit() calls per batch.
-        return {k: float(v) for k, v in self.trainer._train_step(real).items()}
+        return {k: float(v) for k, v in self.train_step(real).items()}
 
 
 @contextlib.contextmanager
@@ -122,17 +121,18 @@ def compare_trajectories(preset, steps: int = 4, batch_size: int = 16) -> dict:
         ``{"g_loss", "d_loss"}`` of each.
 
     Examples:
-    >>> r = compare_trajectories(get_preset("dcgan-mnist"), steps=3, batch_size=8)
-    >>> r["max_abs_diff"] < 1e-4
-    True
+    >>> from zoo.registry import tiny_preset
+    >>> r = compare_trajectories(tiny_preset("dcgan-mnist"), steps=3, batch_size=8)
+    >>> len(r["zoo"]), r["max_abs_diff"] < 1e-4
+    (3, True)
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     images = synthetic_images(preset, batch_size * steps)
     zoo_loop = ZooLoop(preset, batch_size, images)
     ref = ReferenceLoop(preset, batch_size)
-    t = zoo_loop.trainer
-    ref.copy_state_from(t.generator, t.discriminator, t.seed_generator.state.value)
+    state = zoo_loop.state
+    ref.copy_state_from(state.generator, state.discriminator, state.seed_generator.state.value)
     batches = [images[i * batch_size:(i + 1) * batch_size] for i in range(steps)]
     zoo_losses = [zoo_loop.step(b) for b in batches]
     ref_losses = [ref.step(b) for b in batches]
@@ -161,9 +161,12 @@ def run_train_case(preset, impl: str, batch_size: int, *, xla: bool = False, mix
         achieved_gflops, fraction_of_peak, memory and the last losses.
 
     Examples:
-    >>> f = run_train_case(p, "zoo", 8, timing=QUICK, flops_per_image=1, peak_gflops=1.0, backend="tensorflow", gpu=False)
-    >>> f["images_per_s"] > 0
-    True
+    >>> from zoo.registry import tiny_preset
+    >>> quick = dict(warmup=1, min_iters=2, max_iters=2, min_time_s=0.0)
+    >>> f = run_train_case(tiny_preset("dcgan-mnist"), "zoo", 8, timing=quick, flops_per_image=1000,
+    ...                    peak_gflops=None, backend=keras.backend.backend(), gpu=False)
+    >>> f["timed_iters"], f["images_per_s"] > 0, sorted(f["last_losses"])
+    (2, True, ['d_loss', 'g_loss'])
     """
     if impl not in ("zoo", "reference"):
         raise ValueError(f"unknown train implementation {impl!r}; valid: zoo, reference")

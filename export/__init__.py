@@ -3,17 +3,22 @@
 Every artifact is a pure function of the generator's named inputs (``z``)
 returning ``image`` with a dynamic batch, is loaded in its real runtime and
 compared with the Keras generator before it is moved into place, and gets a
-sidecar ``ARTIFACT.card.json``. The model core (``zoo``) never imports this
-package.
+sidecar ``ARTIFACT.card.json``. ``export.export_all(m, "out/")`` writes every
+format and TF-Lite quantization plus ``report.json`` and ``report.md``. The
+model core (``zoo``) never imports this package.
 
 Examples:
 >>> import export, zoo
 >>> m = zoo.load("dcgan-mnist", weights=None)
->>> export.to_tflite(m, "out/dcgan-mnist.tflite", quantize=None).card["verification"]["passed"]
-True
->>> report = export.export_all(m, "out/", force=True)
->>> report.md_path.name
-'report.md'
+>>> r = export.to_tflite(m, "out/dcgan-mnist.tflite", quantize=None)
+>>> r.card["verification"]["passed"], r.card_path.name
+(True, 'dcgan-mnist.tflite.card.json')
+>>> export.export_format(m, "out", "onnx").path.name  # the standard name, as export_all and the CLI give it
+'dcgan-mnist.onnx'
+>>> export.to_onnx(m, "out/dcgan-mnist.onnx")  # nothing is overwritten without force=True
+Traceback (most recent call last):
+...
+FileExistsError: out/dcgan-mnist.onnx already exists; pass force=True (--force) to overwrite it
 """
 
 from export.card import card_path

@@ -15,7 +15,12 @@ def register(subparsers) -> None:
     """Adds the ``export`` subcommand to the ``gan-zoo`` parser.
 
     Examples:
-    >>> register(parser.add_subparsers())  # then: gan-zoo export dcgan-mnist --format all -o out/
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="gan-zoo")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["export", "dcgan-mnist", "--format", "onnx", "--untrained", "-o", "out"])
+    >>> args.func(args)  # gan-zoo export dcgan-mnist --format onnx --untrained -o out
+    out/dcgan-mnist.onnx  ... MiB  max-abs ...  PSNR ... dB  verified (... s)
     """
     p = subparsers.add_parser(
         "export",

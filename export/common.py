@@ -102,8 +102,10 @@ def sample_inputs(model, n: int, seed: int) -> dict[str, np.ndarray]:
     (InfoGAN codes, StyleGAN's psi, ...), so those need no change here.
 
     Examples:
-    >>> sample_inputs(zoo.load("dcgan-mnist", weights=None), 2, seed=0)["z"].shape
-    (2, 100)
+    >>> import zoo
+    >>> feed = sample_inputs(zoo.load("infogan-mnist", weights=None), 2, seed=0)
+    >>> {name: x.shape for name, x in feed.items()}  # every input, by name
+    {'c_cat': (2, 10), 'c_cont': (2, 2), 'z': (2, 62)}
     """
     infos = input_infos(model)
     names = [i.name for i in infos]
@@ -143,9 +145,13 @@ def serving_function(model, uint8_output: bool = False):
             pure function of its inputs, and TF-Lite cannot run it).
 
     Examples:
-    >>> fn, specs = serving_function(zoo.load("dcgan-mnist", weights=None))
-    >>> fn(tf.zeros((2, 100)))["image"].shape
-    TensorShape([2, 28, 28, 1])
+    >>> import tensorflow as tf, zoo
+    >>> fn, specs = serving_function(zoo.load("dcgan-mnist", weights=None), uint8_output=True)
+    >>> [(s.name, s.shape.as_list()) for s in specs]
+    [('z', [None, 100])]
+    >>> image = fn(tf.zeros((2, 100)))["image"]
+    >>> image.dtype.name, image.shape.as_list()
+    ('uint8', [2, 28, 28, 1])
     """
     import tensorflow as tf
 

@@ -99,9 +99,11 @@ def to_onnx(model, path, opset: int | None = None, *, uint8_output: bool = False
             with the generator.
 
     Examples:
+    >>> import export, zoo
     >>> m = zoo.load("dcgan-mnist", weights=None)
-    >>> export.to_onnx(m, "out/dcgan-mnist.onnx").card["onnx_opset"]
-    15
+    >>> r = export.to_onnx(m, "out/dcgan-mnist.onnx")
+    >>> r.card["onnx_opset"], r.card["inputs"], r.card["verification"]["batch_sizes"]
+    (15, [{'name': 'z', 'shape': [None, 100], 'dtype': 'float32'}], [64, 1])
     """
     import onnx
 

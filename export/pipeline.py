@@ -1,17 +1,14 @@
-"""Write to a temporary sibling, verify, then move into place: the steps every exporter shares."""
+"""Write to a temporary sibling, verify, then move into place (:mod:`zoo.atomic`): the steps every exporter shares."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 from export import card as card_lib, common, verify
+from zoo import atomic
 
 
 @dataclasses.dataclass
@@ -35,58 +32,6 @@ def check_targets(paths, force: bool) -> None:
     for p in paths:
         if Path(p).exists() and not force:
             raise FileExistsError(f"{p} already exists; pass force=True (--force) to overwrite it")
-
-
-def remove(path: Path) -> None:
-    path = Path(path)
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def place(tmp: Path, target: Path) -> None:
-    """Moves ``tmp`` onto ``target`` (same folder, so a rename); an old folder goes only after."""
-    if target.is_dir() and not target.is_symlink():
-        # rename() cannot replace a non-empty folder: move the old one aside first.
-        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-        os.replace(target, old / "x")
-        try:
-            os.replace(tmp, target)
-        except BaseException:
-            os.replace(old / "x", target)
-            raise
-        finally:
-            remove(old)
-    else:
-        os.replace(tmp, target)
-
-
-def publish_mode(path: Path) -> None:
-    """mkstemp/mkdtemp make owner-only files; give the artifact the usual umask-based mode."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, (0o777 if Path(path).is_dir() else 0o666) & ~umask)
-
-
-def stage_json(path: Path, data: dict) -> Path:
-    """Writes JSON to a temporary sibling of ``path`` and returns it (rename it into place)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-        publish_mode(Path(tmp))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Writes JSON by temporary file and rename."""
-    os.replace(stage_json(path, data), path)
 
 
 def run_checks(model, fmt: str, runners: Callable, tmp: Path, inputs: dict) -> dict:
@@ -138,14 +83,10 @@ def run_export(
         weights_sha256 = card_lib.source_weights_sha256(model)
     fn, specs = common.serving_function(model, uint8_output)
 
-    if is_dir:
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-    else:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        tmp = Path(name)
-    card_tmp = None
-    try:
+    # Context managers exit in reverse: the artifact is renamed into place before its card,
+    # and when anything fails both temporaries go and the old artifact and card stay.
+    staged_artifact = atomic.replacing_dir(path) if is_dir else atomic.replacing(path)
+    with atomic.replacing(sidecar) as card_tmp, staged_artifact as tmp:
         extra = dict(extra_card or {})
         extra.update(write(fn, specs, tmp) or {})
         inputs = common.sample_inputs(model, common.VERIFY_BATCH, common.VERIFY_SEED)
@@ -160,13 +101,5 @@ def run_export(
         )
         if finalize is not None:
             finalize(tmp, card)
-        card_tmp = stage_json(sidecar, card)
-        publish_mode(tmp)
-        place(tmp, path)
-        os.replace(card_tmp, sidecar)
-    except BaseException:
-        remove(tmp)
-        if card_tmp is not None:
-            remove(card_tmp)
-        raise
+        card_tmp.write_text(atomic.json_text(card))
     return ExportResult(path=path, card_path=sidecar, card=card, seconds=time.perf_counter() - start)

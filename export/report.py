@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 from export import card as card_lib, common, pipeline
 from export.onnx_export import to_onnx
 from export.saved_model import to_saved_model
 from export.tflite import to_tflite
+from zoo import atomic
 
 # (format, quantization) of every artifact export_all writes.
 ALL_ARTIFACTS = (
@@ -36,8 +36,10 @@ def export_format(model, out_dir, fmt: str, quantize: str | None = None, *, uint
     """Exports one format into ``out_dir`` under its standard name (see :func:`artifact_filename`).
 
     Examples:
-    >>> export_format(m, "out", "tflite", "int8").path
-    PosixPath('out/dcgan-mnist_int8.tflite')
+    >>> import zoo
+    >>> m = zoo.load("dcgan-mnist")
+    >>> export_format(m, "onnx-out", "onnx").path
+    PosixPath('onnx-out/dcgan-mnist.onnx')
     """
     common.check_format(fmt)
     common.check_quantize(quantize)
@@ -71,9 +73,12 @@ def export_all(model, out_dir, *, uint8_output: bool = False, force: bool = Fals
         An :class:`ExportReport`.
 
     Examples:
-    >>> m = zoo.load("dcgan-mnist", weights=None)
-    >>> [r.path.name for r in export.export_all(m, "out/").results][:2]
-    ['dcgan-mnist_savedmodel', 'dcgan-mnist.tflite']
+    >>> from zoo.model import ZooModel, build
+    >>> from zoo.registry import tiny_preset
+    >>> tiny = tiny_preset("dcgan-mnist")  # a few thousand parameters: every artifact in seconds
+    >>> report = export_all(ZooModel(tiny, build(tiny)[0]), "out/")
+    >>> [r.path.name for r in report.results][:2], report.md_path.name
+    (['dcgan-mnist_savedmodel', 'dcgan-mnist.tflite'], 'report.md')
     """
     out_dir = Path(out_dir)
     targets = [out_dir / common.artifact_filename(model.name, f, q, uint8_output) for f, q in ALL_ARTIFACTS]
@@ -121,10 +126,8 @@ def write_report(model, results, out_dir, weights_sha256) -> ExportReport:
         "artifacts": rows,
     }
     json_path, md_path = out_dir / "report.json", out_dir / "report.md"
-    pipeline.write_json(json_path, data)
-    tmp = md_path.with_name(f".{md_path.name}.tmp")
-    tmp.write_text(markdown(data))
-    os.replace(tmp, md_path)
+    atomic.write_json(json_path, data)
+    atomic.write_text(md_path, markdown(data))
     return ExportReport(results=results, json_path=json_path, md_path=md_path)
 
 

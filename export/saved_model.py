@@ -50,9 +50,11 @@ def to_saved_model(model, path, *, uint8_output: bool = False, force: bool = Fal
         FileExistsError: ``path`` exists and ``force`` is False.
 
     Examples:
+    >>> import export, zoo
     >>> m = zoo.load("dcgan-mnist", weights=None)
-    >>> export.to_saved_model(m, "out/dcgan-mnist_savedmodel").card["verification"]["passed"]
-    True
+    >>> r = export.to_saved_model(m, "out/dcgan-mnist_savedmodel")
+    >>> r.card["verification"]["passed"], r.card_path.name, (r.path / "assets.extra" / "card.json").is_file()
+    (True, 'dcgan-mnist_savedmodel.card.json', True)
     """
     infos = common.input_infos(model)
 

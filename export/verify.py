@@ -59,8 +59,18 @@ def judge(checks: dict, reference: np.ndarray, model, quantization: str | None, 
         The card's ``verification`` dict.
 
     Examples:
-    >>> judge({"onnxruntime 1.32.0": out}, ref, m, None, False)["passed"]
-    True
+    >>> import zoo
+    >>> m = zoo.load("dcgan-mnist", weights=None)
+    >>> inputs = common.sample_inputs(m, 4, seed=0)
+    >>> ref = reference_outputs(m, inputs)
+    >>> exact = np.concatenate([ref, ref[:1]]).astype("float32")  # what run_both_batches gives
+    >>> v = judge({"a runtime": exact}, ref, m, None, False)
+    >>> v["passed"], v["max_abs_error"], v["psnr_db"]  # psnr_db None: identical outputs
+    (True, 0.0, None)
+    >>> judge({"a runtime": exact + 0.01}, ref, m, None, False)
+    Traceback (most recent call last):
+    ...
+    export.common.VerificationError: dcgan-mnist: verification failed (a runtime: max-abs error 0.01 > 0.0001)
     """
     metric, threshold = TOLERANCES[quantization]
     if uint8_output and metric == "max_abs":

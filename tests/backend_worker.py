@@ -9,7 +9,6 @@ initial weights of the tiny configs); every run writes its results to
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -21,52 +20,15 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import zoo  # noqa: E402
-from zoo.registry import get_preset, list_models  # noqa: E402
+from zoo.registry import get_preset, list_models, one_per_family, tiny_preset  # noqa: E402
 
 BACKEND = keras.backend.backend()
 SAMPLE_N = 4
 
 
-def tiny_preset(name: str):
-    """The entry ``name`` shrunk to a few thousand parameters (same code paths)."""
-    from zoo.families.progan.schedule import GrowthSchedule
-
-    p = get_preset(name)
-    family = {
-        "dcgan": lambda: dict(
-            generator_config=dict(latent_dim=8, base_shape=(7, 7, 8), filters=(4,), strides=(2,)),
-            discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dropout=0.0)),
-        "mlpgan": lambda: dict(
-            generator_config={**p.generator_config, "latent_dim": 8, "hidden_units": (16, 16)},
-            discriminator_config={**p.discriminator_config, "hidden_units": (16, 8)}),
-        "infogan": lambda: dict(
-            generator_config=dict(latent_dim=6, num_categories=10, num_continuous=2, dense_units=16,
-                                  base_shape=(7, 7, 4), filters=(4,)),
-            discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dense_units=16, q_units=8,
-                                      num_categories=10, num_continuous=2)),
-        "progan": lambda: dict(
-            generator_config=dict(latent_dim=8, resolution=8, filters=(8, 4)),
-            discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4),
-            recipe=dataclasses.replace(p.recipe, schedule=GrowthSchedule(resolutions=(4, 8), fade_images=8,
-                                                                         stabilise_images=8))),
-        "stylegan": lambda: dict(
-            generator_config={**p.generator_config, "latent_dim": 8, "w_dim": 8, "mapping_layers": 2,
-                              "resolution": 8, "filters": (8, 4), "truncation_cutoff": 2},
-            discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4)),
-    }
-    if p.family not in family:
-        raise KeyError(f"tests/backend_worker.py has no tiny config for family {p.family!r}; add one")
-    changes = family[p.family]()
-    recipe = changes.pop("recipe", p.recipe)
-    return dataclasses.replace(p, **changes, recipe=dataclasses.replace(recipe, batch_size=8),
-                               generator_weights=None, discriminator_weights=None)
-
-
-def one_per_family() -> list:
-    seen = {}
-    for name in list_models():
-        seen.setdefault(get_preset(name).family, name)
-    return sorted(seen.values())
+def image_shape(preset) -> tuple:
+    """(H, W, C) of the entry's images, read off a freshly built generator."""
+    return tuple(int(x) for x in preset.generator(**preset.generator_config).output_shape[1:])
 
 
 def task_sample(out: Path) -> None:
@@ -106,31 +68,32 @@ def task_steps(out: Path) -> None:
     from zoo.training.trainer import TrainConfig, Trainer
 
     results = {}
+    only = set(filter(None, os.environ.get("ZOO_TEST_FAMILIES", "").split(",")))  # e.g. the toy family's test
     for name in one_per_family():
         preset = tiny_preset(name)
-        size = preset.discriminator_config.get("image_shape", (28, 28, 1))
-        real = np.random.default_rng(1).uniform(-1, 1, (16, *size)).astype(np.float32)
+        if only and preset.family not in only:
+            continue
+        real = np.random.default_rng(1).uniform(-1, 1, (16, *image_shape(preset))).astype(np.float32)
         t = Trainer(preset, TrainConfig(out_dir=out / f"run-{BACKEND}-{name}", tensorboard=False, progress=False,
                                         force=True), images=real)
         g_path, d_path = out / f"{name}-g.weights.h5", out / f"{name}-d.weights.h5"
         if BACKEND == "tensorflow":
-            t.generator.save_weights(g_path)
-            t.discriminator.save_weights(d_path)
-        t.generator.load_weights(g_path)
-        t.discriminator.load_weights(d_path)
-        if t.ema is not None:
-            t.ema.set_weights(t.generator.get_weights())
+            t.state.generator.save_weights(g_path)
+            t.state.discriminator.save_weights(d_path)
+        t.state.generator.load_weights(g_path)
+        t.state.discriminator.load_weights(d_path)
+        if t.state.ema is not None:
+            t.state.ema.set_weights(t.state.generator.get_weights())
         # The same latents every step: a compiled step (TensorFlow, JAX) traces this
         # function once, so anything else would differ from eager PyTorch.
-        latents = fixed_latents(t.step_logic, t.batch_size, seed=0)
-        t.step_logic.sample_latents = lambda n, seed_generator: latents
+        latents = fixed_latents(t.gan_step, t.batch_size, seed=0)
+        t.gan_step.sample_latents = lambda n, seed_generator: latents
         history = []
         for i in range(3):
-            t._before_step()
-            losses = t._train_step(real[i * 4: i * 4 + t.batch_size])
+            losses = t.run_step(real[i * 4: i * 4 + t.batch_size])
             history.append([float(losses["g_loss"]), float(losses["d_loss"])])
         results[name] = np.array(history)
-        results[name + "/generator"] = np.concatenate([np.ravel(w) for w in t.shipped_generator().get_weights()])
+        results[name + "/generator"] = np.concatenate([np.ravel(w) for w in t.state.shipped_generator.get_weights()])
     # The benchmark suite's train case runs on this backend too (JAX always compiles with XLA).
     from benchmarks.train_bench import run_train_case
 
@@ -156,7 +119,7 @@ def task_resume(out: Path) -> None:
     start = t.step
     summary = t.fit()
     np.savez(out / f"resume-{BACKEND}.npz", start=start, steps=summary["steps"],
-             losses=np.array([[h["g_loss"], h["d_loss"]] for h in t.state["history"]]))
+             losses=np.array([[h["g_loss"], h["d_loss"]] for h in t.record["history"]]))
 
 
 if __name__ == "__main__":

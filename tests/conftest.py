@@ -17,17 +17,29 @@ import pytest  # noqa: E402
 
 @pytest.fixture
 def tiny_preset():
-    """dcgan-mnist with a tiny architecture: same code paths, milliseconds per step."""
-    from zoo.registry import get_preset
+    """dcgan-mnist's tiny test configuration (zoo.registry.tiny_preset) at the recipe's batch,
+    with dropout on, so that resume tests also check that dropout masks continue exactly."""
+    from zoo.registry import get_preset, tiny_preset
 
-    p = get_preset("dcgan-mnist")
-    return dataclasses.replace(
-        p,
-        generator_config=dict(latent_dim=8, base_shape=(7, 7, 8), filters=(4,), strides=(2,)),
-        discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dropout=0.3),
-        generator_weights=None,
-        discriminator_weights=None,
-    )
+    p = tiny_preset("dcgan-mnist", batch_size=get_preset("dcgan-mnist").recipe.batch_size)
+    return dataclasses.replace(p, discriminator_config={**p.discriminator_config, "dropout": 0.3})
+
+
+@pytest.fixture
+def register_temporarily():
+    """``register_temporarily(preset)`` adds ``preset`` to the registry until the test ends."""
+    from zoo import registry
+
+    added = []
+
+    def add(preset):
+        registry.register(preset)
+        added.append(preset.name)
+        return preset
+
+    yield add
+    for name in added:
+        registry.unregister(name)
 
 
 @pytest.fixture

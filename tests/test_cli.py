@@ -20,14 +20,20 @@ def run(*args, check=True):
     return proc
 
 
+def names_listed(out: str) -> list[str]:
+    return [line.split()[0] for line in out.splitlines()[1:]]  # after the header row
+
+
+@pytest.mark.subprocess
 def test_list_and_info():
-    out = run("list").stdout
-    assert "dcgan-mnist" in out and "dcgan-fashion-mnist" in out
-    assert "dcgan-mnist" not in run("list", "*fashion*").stdout
-    card = json.loads(run("info", "dcgan-mnist").stdout)
-    assert card["name"] == "dcgan-mnist"
+    import zoo
+
+    assert names_listed(run("list").stdout) == zoo.list_models()
+    assert names_listed(run("list", "*fashion*").stdout) == zoo.list_models("*fashion*")
+    assert json.loads(run("info", "dcgan-mnist").stdout) == zoo.info("dcgan-mnist")  # the whole card, unchanged
 
 
+@pytest.mark.subprocess
 def test_unknown_model_is_one_line_without_traceback():
     proc = run("info", "dcgan-mnsit", check=False)
     assert proc.returncode == 1
@@ -36,6 +42,7 @@ def test_unknown_model_is_one_line_without_traceback():
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_sample_writes_grid_and_refuses_overwrite(tmp_path):
     out = tmp_path / "grid.png"
     run("sample", "dcgan-mnist", "-n", "16", "--seed", "3", "--untrained", "-o", str(out), "--scale", "1")
@@ -46,6 +53,7 @@ def test_sample_writes_grid_and_refuses_overwrite(tmp_path):
     run("sample", "dcgan-mnist", "--untrained", "-n", "4", "-o", str(out), "--force")
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif("ZOO_DATA_DIR" not in os.environ, reason="offline datasets not found")
 def test_train_then_resume(tmp_path):
     run_dir = tmp_path / "run"
@@ -57,6 +65,7 @@ def test_train_then_resume(tmp_path):
     assert second["steps"] == 3 and second["steps_this_run"] == 1
 
 
+@pytest.mark.subprocess
 def test_train_without_data_says_where_to_put_it(tmp_path):
     proc = run("train", "dcgan-mnist", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path), check=False)
     assert proc.returncode == 1 and str(tmp_path / "mnist") in proc.stderr and "Traceback" not in proc.stderr
@@ -84,7 +93,10 @@ def test_list_unshipped_entry_gets_resolution_and_params_from_its_architecture(c
     g = MLPGenerator(**cfg)
     # By hand: Dense 100->256 and 256->512 without bias, batch norm (4 per unit), Dense 512->784 + bias.
     assert g.count_params() == 100 * 256 + 4 * 256 + 256 * 512 + 4 * 512 + 512 * 784 + 784
-    monkeypatch.setattr(zoo, "info", lambda name: {"name": name})  # as if nothing were shipped yet
+    from zoo.card import architecture_card
+
+    # As if nothing were shipped yet: the card zoo.info gives an entry without weights.
+    monkeypatch.setattr(zoo, "info", lambda name: architecture_card(get_preset(name)))
     row = model_row("mlpgan-mnist")
     assert row["resolution"] == "28x28" and row["G params"] == f"{g.count_params() / 1e6:.2f}M"
     assert row["weights"] == "not yet" and row["fid_domain"] == row["coverage KL"] == "-"
@@ -108,9 +120,7 @@ def test_list_shipped_entry_shows_card_metrics():
 
 
 def test_list_glob_filters(capsys):
-    out = list_output(capsys, "dcgan-*")
-    names = [line.split()[0] for line in out.splitlines()[1:]]
-    assert names == ["dcgan-fashion-mnist", "dcgan-mnist"]
+    assert names_listed(list_output(capsys, "dcgan-*")) == ["dcgan-fashion-mnist", "dcgan-mnist"]
     assert "no model matches" in list_output(capsys, "nothing-*")
 
 
@@ -153,7 +163,8 @@ def test_list_notes_column_appears_only_with_an_infogan_code_accuracy(monkeypatc
     shipped = zoo.info("infogan-mnist")
     monkeypatch.setattr(zoo, "info", lambda name: {**shipped, "metrics": {}})
     assert "notes" not in model_rows("infogan-*")[0]
-    card = {**shipped, "metrics": {"infogan_codes": {"values": {"category_accuracy_hungarian_10k": 0.93125}}}}
+    codes = {**shipped["metrics"]["infogan_codes"], "values": {"category_accuracy_hungarian_10k": 0.93125}}
+    card = {**shipped, "metrics": {"infogan_codes": codes}}
     monkeypatch.setattr(zoo, "info", lambda name: card)
     assert model_row("infogan-mnist")["notes"] == "code acc 0.931 @10k"
     assert model_rows("infogan-*")[0]["notes"] == "code acc 0.931 @10k"

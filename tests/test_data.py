@@ -1,5 +1,6 @@
 import gzip
 import os
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -86,7 +87,8 @@ def test_offline_mnist_subset_sizes():
 def test_to_float_images_range_and_padding():
     u8 = np.array([[[0, 255], [128, 0]]], np.uint8)
     x = data.to_float_images(u8)
-    assert x.shape == (1, 2, 2, 1) and x.min() == -1.0 and x.max() == 1.0
+    assert x.shape == (1, 2, 2, 1) and x.dtype == np.float32
+    np.testing.assert_allclose(x[0, ..., 0], [[-1.0, 1.0], [128 / 127.5 - 1, -1.0]], atol=1e-7)  # float32 round-off
     padded = data.to_float_images(np.zeros((2, 28, 28), np.uint8) + 255, pad_to=32)
     assert padded.shape == (2, 32, 32, 1)
     assert (padded[:, :2] == -1).all() and (padded[:, 2:30, 2:30] == 1).all()
@@ -103,4 +105,55 @@ def test_make_dataset_batches_and_seeded_order():
     other = next(iter(data.make_dataset("mnist", "test", batch_size=100, seed=4, pad_to=32)))
     np.testing.assert_array_equal(batches[0], again)
     assert not np.array_equal(batches[0], other)
-    assert float(np.min(batches[0])) >= -1 and float(np.max(batches[0])) <= 1
+    # One epoch is the whole split, each image once, scaled and padded as to_float_images does it.
+    want = data.to_float_images(data.load_arrays("mnist", "test")[0], pad_to=32)
+    assert Counter(x.tobytes() for x in np.concatenate(batches)) == Counter(x.tobytes() for x in want)
+
+
+def test_load_image_files_concatenates_globs_in_order_and_pads(tmp_path):
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    b = rng.integers(0, 256, (2, 28, 28, 1), dtype=np.uint8)
+    np.save(tmp_path / "b.npy", b)
+    np.save(tmp_path / "a.npy", a)
+    floats = rng.uniform(-1, 1, (2, 28, 28)).astype(np.float32)
+    np.savez(tmp_path / "c.npz", images=floats, labels=np.zeros(2))
+    x = data.load_image_files([str(tmp_path / "*.npy"), tmp_path / "c.npz"])
+    assert x.shape == (7, 28, 28, 1) and x.dtype == np.float32
+    np.testing.assert_allclose(x[:3], data.to_float_images(a))  # a.npy before b.npy: globs sorted
+    np.testing.assert_allclose(x[3:5], data.to_float_images(b[..., 0]))
+    np.testing.assert_allclose(x[5:, ..., 0], floats, atol=1e-6)  # float files stay in [-1, 1]
+    padded = data.load_image_files(tmp_path / "a.npy", pad_to=32)  # one path, not a list
+    assert padded.shape == (3, 32, 32, 1) and (padded[:, :2] == -1).all()
+
+
+@pytest.mark.parametrize("name,array,match", [
+    ("x.npy", np.zeros((2, 28, 28, 3), np.uint8), "grayscale"),
+    ("x.npy", np.full((2, 28, 28), 2.0, np.float32), r"must lie in \[-1, 1\]"),
+    ("x.npy", np.zeros((2, 28, 28), np.int32), "uint8 or float"),
+    ("x.npz", None, "name the images array 'images'"),
+    ("x.txt", None, "must be .npy or .npz"),
+])
+def test_load_image_files_errors(tmp_path, name, array, match):
+    from zoo.errors import ZooError
+
+    path = tmp_path / name
+    if name == "x.npz":
+        np.savez(path, a=np.zeros((1, 2, 2)), b=np.zeros((1, 2, 2)))
+    elif array is None:
+        path.write_text("x")
+    else:
+        np.save(path, array)
+    with pytest.raises(ZooError, match=match):
+        data.load_image_files([path])
+
+
+def test_load_image_files_refuses_no_match_and_mixed_sizes(tmp_path):
+    from zoo.errors import ZooError
+
+    with pytest.raises(ZooError, match="nothing matches"):
+        data.load_image_files([str(tmp_path / "*.npy")])
+    np.save(tmp_path / "a.npy", np.zeros((1, 28, 28), np.uint8))
+    np.save(tmp_path / "b.npy", np.zeros((1, 32, 32), np.uint8))
+    with pytest.raises(ZooError, match="different sizes"):
+        data.load_image_files([str(tmp_path / "*.npy")])

@@ -196,8 +196,11 @@ def test_tampered_classifier_is_refused(tmp_path):
 def carded_preset(tmp_path):
     from zoo.registry import get_preset
 
-    preset = dataclasses.replace(get_preset(NAME), weights_dir=tmp_path)
-    preset.card_path.write_text(json.dumps({"name": NAME, "steps": 123}))
+    shipped = get_preset(NAME)
+    preset = dataclasses.replace(shipped, weights_dir=tmp_path)
+    card = json.loads(shipped.card_path.read_text())  # a real card: the writer validates it
+    del card["metrics"]
+    preset.card_path.write_text(json.dumps({**card, "notes": "kept"}))
     return preset
 
 
@@ -208,7 +211,7 @@ def test_card_metrics_block_written_and_reproduced(report, carded_preset):
         write_card_metrics(carded_preset, report)  # an untrained report never goes into a card
     shipped = {**report, "model": NAME, "weights": "pretrained"}  # as if the weights were shipped
     card = json.loads(write_card_metrics(carded_preset, shipped).read_text())
-    assert card["steps"] == 123  # the rest of the card is kept
+    assert card["notes"] == "kept" and card["golden"]["n"] == 8  # the rest of the card is kept
     block = card["metrics"]["domain"]
     assert (block["n_samples"], block["seed"]) == (N, 0)
     assert block["values"] == report["rows"][0]["values"]

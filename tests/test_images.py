@@ -13,9 +13,13 @@ def test_grid_layout_and_pixel_mapping():
 
 
 def test_save_png_writes_scaled_image(tmp_path):
-    path = save_png(np.zeros((4, 28, 28, 1), np.float32), tmp_path / "g.png", scale=3)
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+    path = save_png(images, tmp_path / "g.png", scale=3)
     with Image.open(path) as im:
         assert im.size == ((2 * 30 + 2) * 3, (2 * 30 + 2) * 3)
+        # Read back: the grid, each pixel a 3x3 block (nearest-neighbour, no smoothing).
+        np.testing.assert_array_equal(np.asarray(im), make_grid(images).repeat(3, axis=0).repeat(3, axis=1))
+    assert [p.name for p in tmp_path.iterdir()] == ["g.png"]  # no temporary file left behind
 
 
 def test_grid_rejects_wrong_rank():

@@ -6,6 +6,7 @@ import math
 import keras
 import numpy as np
 import pytest
+import scipy.special
 import tensorflow as tf
 from PIL import Image
 
@@ -13,20 +14,14 @@ import zoo
 from zoo.cli import main as cli_main
 from zoo.families.infogan import InfoGANModel, InfoGANStep, information
 from zoo.model import build
-from zoo.registry import get_preset
+from zoo.registry import get_preset, tiny_preset
 from zoo.training.trainer import TrainConfig, Trainer
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    """infogan-mnist with tiny widths: the real code paths, milliseconds per step."""
-    return dataclasses.replace(
-        get_preset("infogan-mnist"),
-        generator_config=dict(latent_dim=6, num_categories=10, num_continuous=2, dense_units=16,
-                              base_shape=(7, 7, 4), filters=(4,)),
-        discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dense_units=16, q_units=8,
-                                  num_categories=10, num_continuous=2),
-    )
+    """infogan-mnist's tiny configuration: the real code paths, milliseconds per step."""
+    return tiny_preset("infogan-mnist")
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +136,14 @@ def test_step_losses_add_lambda_times_the_bound(tiny):
 
 
 def test_infer_codes_shapes_and_probabilities(model):
-    codes = model.infer_codes(model.sample(5, seed=0), batch_size=2)
+    x = model.sample(5, seed=0)
+    codes = model.infer_codes(x, batch_size=2)  # batches of 2, 2 and 1
     assert codes["category"].shape == (5, 10) and codes["continuous"].shape == (5, 2)
-    assert (codes["category"] >= 0).all()
+    # By hand: the softmax of Q's logits and Q's mean, all five images in one inference-mode call.
+    q = model.discriminator(x, training=False)
+    np.testing.assert_allclose(codes["category"], scipy.special.softmax(np.asarray(q["cat_logits"], np.float64), 1),
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(codes["continuous"], np.asarray(q["cont_mean"]), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(codes["category"].sum(1), np.ones(5), atol=1e-6)
     assert model.infer_codes(np.zeros((0, 28, 28, 1)))["category"].shape == (0, 10)
     with pytest.raises(ValueError, match=r"shape \(N, 28, 28, 1\)"):
@@ -158,15 +158,15 @@ def test_one_training_step_updates_every_variable_including_q(tiny, tmp_path):
     images = rng.uniform(-1, 1, (32, 28, 28, 1)).astype(np.float32)
     cfg = TrainConfig(out_dir=tmp_path, progress=False, tensorboard=False, batch_size=16, epochs=1)
     t = Trainer(tiny, cfg, images=images)
-    variables = t.generator.trainable_variables + t.discriminator.trainable_variables
+    variables = t.state.generator.trainable_variables + t.state.discriminator.trainable_variables
     before = [v.numpy().copy() for v in variables]
-    losses = {k: float(v) for k, v in t._train_step(tf.constant(images[:16])).items()}
+    losses = {k: float(v) for k, v in t.run_step(tf.constant(images[:16])).items()}
     assert {"g_loss", "d_loss", "mi_cat", "mi_cont", "q_cat_acc"} <= set(losses)
     assert all(np.isfinite(v) for v in losses.values())
     unchanged = [v.path for v, b in zip(variables, before) if np.array_equal(v.numpy(), b)]
     assert not unchanged, unchanged
     # Q: q_fc kernel, q_fc_bn gamma and beta, and kernel + bias of its three output layers.
-    assert sum("q_" in v.path for v in t.discriminator.trainable_variables) == 9
+    assert sum("q_" in v.path for v in t.state.discriminator.trainable_variables) == 9
 
 
 def test_traversal_layout(model):

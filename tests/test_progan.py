@@ -11,7 +11,7 @@ import zoo
 from zoo.families.progan import GrowthSchedule, ProGANDiscriminator, ProGANGenerator, ProGANStep
 from zoo.families.progan.wgan_gp import gradient_penalty, wgan_gp_losses
 from zoo.layers import upsample_nearest
-from zoo.registry import get_preset
+from zoo.registry import get_preset, tiny_preset
 from zoo.training.trainer import TrainConfig, Trainer
 
 FILTERS = (16, 16, 8, 8)
@@ -25,15 +25,10 @@ def nets():
 
 @pytest.fixture
 def tiny_progan():
-    """progan-fashion-mnist shrunk to 4 -> 8 with 2 steps of batch 8 per phase."""
-    p = get_preset("progan-fashion-mnist")
-    schedule = GrowthSchedule(resolutions=(4, 8), fade_images=16, stabilise_images=16)
-    return dataclasses.replace(
-        p,
-        generator_config=dict(latent_dim=8, resolution=8, filters=(8, 4)),
-        discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4),
-        recipe=dataclasses.replace(p.recipe, batch_size=8, epochs=1, schedule=schedule),
-    )
+    """progan-fashion-mnist's tiny configuration: 4 -> 8 with 2 steps of batch 8 per phase."""
+    p = tiny_preset("progan-fashion-mnist", batch_size=8)
+    assert p.recipe.schedule.fade_images == p.recipe.schedule.stabilise_images == 16  # the tests below count on it
+    return dataclasses.replace(p, recipe=dataclasses.replace(p.recipe, epochs=1))
 
 
 @pytest.fixture
@@ -180,7 +175,7 @@ def _cfg(out, **kw):
 
 
 def _all_weights(t):
-    return [v.numpy() for v in t.generator.variables + t.discriminator.variables + t.ema.variables]
+    return [v.numpy() for v in t.state.generator.variables + t.state.discriminator.variables + t.state.ema.variables]
 
 
 def test_resume_mid_phase_restores_phase_alpha_and_counter(tiny_progan, tiny_images, tmp_path):
@@ -189,53 +184,53 @@ def test_resume_mid_phase_restores_phase_alpha_and_counter(tiny_progan, tiny_ima
     straight.fit()
     first = Trainer(tiny_progan, _cfg(tmp_path / "b", max_steps=3), images=tiny_images)
     first.fit()
-    assert first.generator.growth == (8, True)
+    assert first.state.generator.growth == (8, True)
     resumed = Trainer(tiny_progan, _cfg(tmp_path / "b", max_steps=6, resume=True, log_every=1), images=tiny_images)
     assert resumed.step == 3  # the image counter is step * batch = 24, inside the fade-in
-    assert float(resumed.generator.alpha.numpy()) == 0.0  # as checkpointed after step 2's alpha
-    resumed._before_step()
-    phase = resumed.step_logic.phase
+    assert float(resumed.state.generator.alpha.numpy()) == 0.0  # as checkpointed after step 2's alpha
+    resumed.prepare_step()
+    phase = resumed.gan_step.phase
     assert (phase.resolution, phase.fading, phase.alpha) == (8, True, 0.5)
-    for model in (resumed.generator, resumed.discriminator, resumed.ema):
+    for model in (resumed.state.generator, resumed.state.discriminator, resumed.state.ema):
         assert model.growth == (8, True) and float(model.alpha.numpy()) == 0.5
     resumed.fit()
     assert resumed.step == straight.step == 6
-    np.testing.assert_array_equal(resumed.seed_generator.state.numpy(), straight.seed_generator.state.numpy())
+    np.testing.assert_array_equal(resumed.state.seed_generator.state.numpy(), straight.state.seed_generator.state.numpy())
     # Usually bit-identical, but multithreaded CPU kernels may sum in another order,
     # and Adam with beta_1 = 0, eps = 1e-8 turns a relative change in a near-zero
     # gradient into a step of up to lr = 1e-3; a wrong phase or alpha after resume
     # moves the losses by far more than this tolerance.
     for a, b in zip(_all_weights(straight), _all_weights(resumed)):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=3e-3)
-    np.testing.assert_allclose(straight.state["history"][-1]["d_loss"], resumed.state["history"][-1]["d_loss"],
+    np.testing.assert_allclose(straight.record["history"][-1]["d_loss"], resumed.record["history"][-1]["d_loss"],
                                rtol=1e-2)
-    logged = [(h["resolution"], h["alpha"]) for h in straight.state["history"]]
+    logged = [(h["resolution"], h["alpha"]) for h in straight.record["history"]]
     assert logged == [(4, 1), (4, 1), (8, 0), (8, 0.5), (8, 1), (8, 1)]
 
 
 def test_one_train_step_updates_exactly_the_active_variables(tiny_progan, tiny_images, tmp_path):
     t = Trainer(tiny_progan, _cfg(tmp_path), images=tiny_images)
-    t.g_opt.iterations.assign(2)  # 16 images seen: the start of the 8x8 fade-in
-    t._before_step()
-    assert t.generator.growth == (8, True)
-    t.generator.alpha.assign(0.5)  # mid fade, so both paths get gradient
-    t.discriminator.alpha.assign(0.5)
-    before = {id(v): v.numpy() for m in (t.generator, t.discriminator) for v in m.trainable_variables}
-    losses = t._train_step(tf.constant(tiny_images[:8]))
+    t.state.g_opt.iterations.assign(2)  # 16 images seen: the start of the 8x8 fade-in
+    t.prepare_step()
+    assert t.state.generator.growth == (8, True)
+    t.state.generator.alpha.assign(0.5)  # mid fade, so both paths get gradient
+    t.state.discriminator.alpha.assign(0.5)
+    before = {id(v): v.numpy() for m in (t.state.generator, t.state.discriminator) for v in m.trainable_variables}
+    losses = t.train_step(tf.constant(tiny_images[:8]))
     assert all(np.isfinite(float(v)) for v in losses.values())
-    for model in (t.generator, t.discriminator):
+    for model in (t.state.generator, t.state.discriminator):
         assert len(model.trainable_variables) == len([v for v in model.variables if v.path.split("/")[-1] != "alpha"])
         for v in model.trainable_variables:
             assert np.abs(v.numpy() - before[id(v)]).max() > 0, f"{v.path} did not change"
     # At 4x4 only the 4x4 block and its toRGB/fromRGB train; the 8x8 parts keep their values.
-    t.g_opt.iterations.assign(0)
-    t._before_step()
-    g_frozen = {v.path: v.numpy() for v in t.generator.variables if v.path.startswith(("block_8", "to_rgb_8"))}
-    t._train_step(tf.constant(tiny_images[:8]))
-    for v in t.generator.variables:
+    t.state.g_opt.iterations.assign(0)
+    t.prepare_step()
+    g_frozen = {v.path: v.numpy() for v in t.state.generator.variables if v.path.startswith(("block_8", "to_rgb_8"))}
+    t.train_step(tf.constant(tiny_images[:8]))
+    for v in t.state.generator.variables:
         if v.path in g_frozen:
             np.testing.assert_array_equal(v.numpy(), g_frozen[v.path])
-    assert [v.path for v in t.ema.trainable_variables] == [v.path for v in t.generator.trainable_variables]
+    assert [v.path for v in t.state.ema.trainable_variables] == [v.path for v in t.state.generator.trainable_variables]
 
 
 def test_zoo_model_samples_intermediate_resolutions():
@@ -253,7 +248,9 @@ def test_growth_strip_rows_are_resolutions_and_cli_writes_it(tmp_path):
     from PIL import Image
 
     from zoo.cli import main
+    from zoo.images import make_grid
 
+    keras.utils.set_random_seed(4)
     m = zoo.load("progan-fashion-mnist", weights=None)
     strip = m.growth_strip([3, 5])  # (4 resolutions * 2 seeds, 32, 32, 1), row-major
     assert strip.shape == (8, 32, 32, 1)
@@ -261,19 +258,30 @@ def test_growth_strip_rows_are_resolutions_and_cli_writes_it(tmp_path):
     # Row 1 is the 8x8 image, each pixel repeated in a 4x4 block.
     np.testing.assert_allclose(strip[2, ::4, ::4], m.sample(1, seed=3, resolution=8)[0], atol=1e-5)
     out = tmp_path / "growth.png"
+    keras.utils.set_random_seed(4)  # the command's fresh initialisation is m's
     assert main(["growth", "progan-fashion-mnist", "--seeds", "3,5", "-o", str(out), "--untrained",
                  "--scale", "1"]) == 0
-    assert Image.open(out).size[1] > Image.open(out).size[0]  # 2 columns x 4 rows of tiles
+    with Image.open(out) as im:
+        assert im.size == (2 * 34 + 2, 4 * 34 + 2)  # 2 seeds x 4 resolutions of 32x32 tiles, 2 px apart
+        np.testing.assert_array_equal(np.asarray(im), make_grid(strip, ncols=2))
     assert main(["growth", "progan-fashion-mnist", "-o", str(out), "--untrained"]) == 1  # exists, no --force
     assert main(["growth", "stylegan-fashion-mnist", "-o", str(tmp_path / "s.png"), "--untrained"]) == 1
 
 
-def test_step_latents_and_preset_recipe():
+def test_step_takes_the_recipe_and_draws_uniform_mixing_weights():
+    from scipy import stats
+
     p = get_preset("progan-fashion-mnist")
-    assert p.pad_to == 32 and p.recipe.beta_1 == 0.0 and p.recipe.beta_2 == 0.99 and p.recipe.ema_decay == 0.999
-    assert p.recipe.adam_epsilon == 1e-8 and p.recipe.to_dict()["schedule"]["fade_images"] > 0
-    step = ProGANStep.from_preset(p)
-    latents = step.sample_latents(8, keras.random.SeedGenerator(0))
-    assert tuple(latents["z"].shape) == (8, 128) and tuple(latents["mix"].shape) == (8, 1, 1, 1)
-    mix = np.asarray(latents["mix"])
-    assert mix.min() >= 0 and mix.max() <= 1
+    schedule = GrowthSchedule(resolutions=(4, 8), fade_images=24, stabilise_images=40)
+    custom = dataclasses.replace(
+        p, recipe=dataclasses.replace(p.recipe, schedule=schedule, gp_weight=3.0, drift_weight=0.5))
+    step = ProGANStep.from_preset(custom)
+    assert (step.schedule, step.gp_weight, step.drift_weight) == (schedule, 3.0, 0.5)
+    # The reals are padded to the size the generator draws, so both reach D at one size.
+    assert step.final_resolution == p.generator_config["resolution"] == p.pad_to
+    assert custom.recipe.to_dict()["schedule"] == dataclasses.asdict(schedule)  # what the card records
+    latents = step.sample_latents(4096, keras.random.SeedGenerator(0))
+    assert tuple(latents["z"].shape) == (4096, p.generator_config["latent_dim"])
+    assert tuple(latents["mix"].shape) == (4096, 1, 1, 1)  # one interpolation weight per image
+    # WGAN-GP interpolates with U(0, 1) weights (fixed seed: a fixed p-value, not a flaky one).
+    assert stats.kstest(np.asarray(latents["mix"]).ravel(), "uniform").pvalue > 0.01

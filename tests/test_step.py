@@ -37,11 +37,14 @@ def test_joint_batch_exposes_a_mean_shift():
     assert abs(_logits_gap(joint_batch=True)) > 1e-2
 
 
-def test_step_config_reaches_the_step_and_the_config():
-    step = get_preset("mlpgan-mnist").step.from_preset(get_preset("mlpgan-mnist"))
-    assert step.get_config() == {"latent_dim": 100, "joint_batch": True}
-    dcgan = get_preset("dcgan-mnist")
-    assert dcgan.step.from_preset(dcgan).joint_batch is False  # the tutorial's two calls
+@pytest.mark.parametrize("joint_batch", [True, False])
+def test_step_config_reaches_the_step_and_round_trips(joint_batch):
+    preset = dataclasses.replace(get_preset("dcgan-mnist"), step_config={"joint_batch": joint_batch},
+                                 generator_config={**get_preset("dcgan-mnist").generator_config, "latent_dim": 7})
+    step = preset.step.from_preset(preset)
+    assert step.joint_batch is joint_batch and step.latent_dim == 7
+    again = NonSaturatingStep(**step.get_config())
+    assert again.get_config() == step.get_config()
 
 
 def test_unknown_step_option_is_an_error():

@@ -21,22 +21,21 @@ from zoo.families.stylegan import (
 )
 from zoo.families.stylegan.r1 import real_logits_and_r1
 from zoo.families.stylegan.styles import broadcast_ws, mix_styles
+from zoo.images import make_grid
 from zoo.layers import AdaIN
 from zoo.registry import get_preset
+from zoo.registry import tiny_preset as registry_tiny_preset
 from zoo.training.trainer import TrainConfig, Trainer
 
 NAME = "stylegan-fashion-mnist"
-TINY_G = dict(latent_dim=8, w_dim=8, mapping_layers=2, resolution=8, filters=(8, 4), truncation_cutoff=None)
-TINY_D = dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4)
+TINY = registry_tiny_preset(NAME)
+TINY_G = {**TINY.generator_config, "truncation_cutoff": None}  # truncation tests: every style truncated
+TINY_D = TINY.discriminator_config
 
 
 @pytest.fixture(scope="module")
 def tiny_preset():
-    p = get_preset(NAME)
-    return dataclasses.replace(
-        p, generator_config=TINY_G, discriminator_config=TINY_D,
-        recipe=dataclasses.replace(p.recipe, batch_size=8, epochs=1),
-    )
+    return dataclasses.replace(TINY, generator_config=TINY_G, recipe=dataclasses.replace(TINY.recipe, epochs=1))
 
 
 @pytest.fixture(scope="module")
@@ -251,20 +250,23 @@ def test_two_training_steps_give_finite_losses_and_track_w_avg(tiny_preset, tmp_
     t = Trainer(tiny_preset, cfg, images=images)
     summary = t.fit()
     assert summary["steps"] == 2
-    for row in t.state["history"]:
+    for row in t.record["history"]:
         assert all(np.isfinite(row[k]) for k in ("g_loss", "d_loss", "r1"))
-    w_avg = np.asarray(t.generator.w_avg)
+    w_avg = np.asarray(t.state.generator.w_avg)
     assert np.abs(w_avg).max() > 0  # moved from its zero init
-    np.testing.assert_array_equal(np.asarray(t.ema.w_avg), w_avg)  # the EMA copy follows it
-    assert t.ema is not None and (tmp_path / "final" / "run_card.json").exists()
+    np.testing.assert_array_equal(np.asarray(t.state.ema.w_avg), w_avg)  # the EMA copy follows it
+    assert t.state.ema is not None and (tmp_path / "final" / "run_card.json").exists()
 
 
 # -- registry and CLI --------------------------------------------------------------
 def test_preset_and_fresh_model():
     p = get_preset(NAME)
-    assert p.pad_to == 32 and p.model_class is StyleGANModel and p.generator_weights is not None  # shipped
+    res = p.generator_config["resolution"]
+    assert p.pad_to == res  # Fashion-MNIST's 28x28 images are padded to the size the generator draws
     m = zoo.load(NAME, weights=None)
-    assert m.image_shape == (32, 32, 1) and m.num_ws == 8 and m.latent_info()["truncation_psi"]["default"] == 1.0
+    assert isinstance(m, StyleGANModel) and m.image_shape == (res, res, 1)
+    assert m.num_ws == 2 * len(range(2, int(np.log2(res)) + 1))  # two styles per resolution 4, 8, ..., res
+    assert m.latent_info()["truncation_psi"]["default"] == 1.0  # untruncated unless asked
     assert StyleGANStep.from_preset(p).get_config()["r1_gamma"] == p.step_config["r1_gamma"]
 
 
@@ -279,8 +281,14 @@ def test_mix_cli_writes_the_grid(tmp_path):
     out = tmp_path / "mix.png"
     args = parser.parse_args(["mix", NAME, "--rows", "1,2", "--cols", "3,4,5", "-o", str(out), "--untrained",
                               "--scale", "1"])
+    keras.utils.set_random_seed(5)
     args.func(args)
-    assert Image.open(out).size[0] > Image.open(out).size[1]  # 4 columns x 3 rows of tiles
+    keras.utils.set_random_seed(5)  # the same fresh initialisation as the command's
+    m = zoo.load(NAME, weights=None)
+    want = make_grid(m.mixing_grid([1, 2], [3, 4, 5], m.num_ws // 2), ncols=4)  # the default crossover: half
+    with Image.open(out) as im:
+        assert im.size == (4 * 34 + 2, 3 * 34 + 2)  # 4 columns x 3 rows of 32x32 tiles
+        np.testing.assert_array_equal(np.asarray(im), want)
     with pytest.raises(FileExistsError):
         args.func(args)
     with pytest.raises(ValueError, match="comma-separated"):
@@ -308,9 +316,13 @@ def test_truncation_cli_writes_the_strip_and_refuses_other_families(tmp_path):
     out = tmp_path / "strip.png"
     args = parser.parse_args(["truncation", NAME, "--seeds", "1,2", "--psi", "0,0.5,1", "-o", str(out),
                               "--untrained", "--scale", "1"])
+    keras.utils.set_random_seed(5)
     args.func(args)
-    w, h = Image.open(out).size
-    assert w > h  # 3 columns x 2 rows
+    keras.utils.set_random_seed(5)  # the same fresh initialisation as the command's
+    want = make_grid(zoo.load(NAME, weights=None).truncation_strip([1, 2], [0.0, 0.5, 1.0]), ncols=3)
+    with Image.open(out) as im:
+        assert im.size == (3 * 34 + 2, 2 * 34 + 2)  # 3 psi columns x 2 seed rows
+        np.testing.assert_array_equal(np.asarray(im), want)
     bad = parser.parse_args(["truncation", "dcgan-mnist", "-o", str(tmp_path / "x.png"), "--untrained"])
     with pytest.raises(ValueError, match="not a StyleGAN entry"):
         bad.func(bad)

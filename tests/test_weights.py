@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import registry
 from zoo.model import build
 from zoo.registry import WeightsFile
 from zoo.weights import sha256_file
 
 
 @pytest.fixture
-def published(tiny_preset, tmp_path, monkeypatch):
+def published(tiny_preset, tmp_path, register_temporarily):
     """A tiny preset whose generator weights are 'shipped' in tmp_path, registered under a test name."""
     g, _ = build(tiny_preset)
     path = tmp_path / "tiny.weights.h5"
@@ -24,7 +23,7 @@ def published(tiny_preset, tmp_path, monkeypatch):
         weights_dir=tmp_path,
         generator_weights=WeightsFile("tiny.weights.h5", sha256_file(path)),
     )
-    monkeypatch.setitem(registry._REGISTRY, "tiny-test", preset)
+    register_temporarily(preset)
     return preset, g
 
 
@@ -47,7 +46,7 @@ def test_hash_mismatch_is_refused_with_both_hashes(published):
     assert str(path) in msg and preset.generator_weights.sha256 in msg and sha256_file(path) in msg
 
 
-def test_url_weights_fetched_once_into_cache(published, tmp_path, monkeypatch):
+def test_url_weights_fetched_once_into_cache(published, tmp_path, monkeypatch, register_temporarily):
     preset, g = published
     remote = tmp_path / "remote"
     remote.mkdir()
@@ -56,17 +55,18 @@ def test_url_weights_fetched_once_into_cache(published, tmp_path, monkeypatch):
         preset,
         weights_dir=tmp_path / "pkg",
         generator_weights=dataclasses.replace(preset.generator_weights, url=(remote / "tiny.weights.h5").as_uri()),
+        name="tiny-url-test",
     )
-    monkeypatch.setitem(registry._REGISTRY, "tiny-test", url_preset)
+    register_temporarily(url_preset)
     monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
-    m = zoo.load("tiny-test")
+    m = zoo.load("tiny-url-test")
     assert (tmp_path / "cache" / "gan-zoo" / "tiny.weights.h5").exists()
     z = m.sample_latents(2, seed=1)
     np.testing.assert_allclose(m.generate(z), np.asarray(g(z, training=False)), atol=1e-6)
 
 
-def test_entry_without_weights_says_so(tiny_preset, monkeypatch):
-    monkeypatch.setitem(registry._REGISTRY, "tiny-none", dataclasses.replace(tiny_preset, name="tiny-none"))
+def test_entry_without_weights_says_so(tiny_preset, register_temporarily):
+    register_temporarily(dataclasses.replace(tiny_preset, name="tiny-none"))
     with pytest.raises(zoo.WeightsIntegrityError, match="weights=None"):
         zoo.load("tiny-none")
     keras.utils.set_random_seed(1)

@@ -119,6 +119,8 @@ def _cmd_train(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from zoo.training.distribute import STRATEGIES
+
     parser = argparse.ArgumentParser(prog="gan-zoo", description="A zoo of GANs on Keras 3.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -159,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compile the train step with XLA (TensorFlow; JAX always does). Faster on CPU "
                    "(`gan-zoo bench NAME --what train` measures by how much); results differ from the "
                    "plain step only by float rounding, and a resumed run may switch it on or off")
-    p.add_argument("--strategy", default=None, choices=("mirrored", "multi-worker", "tpu", "data-parallel"),
+    p.add_argument("--strategy", default=None, choices=STRATEGIES,
                    help="data-parallel training (default: one device). TensorFlow backend only: mirrored "
                    "(every local GPU, else every logical CPU), multi-worker (the cluster in $TF_CONFIG; "
                    "run the same command on every worker), tpu. JAX backend only: data-parallel "

@@ -7,6 +7,7 @@ sources are folders of the upstream IDX ``.gz`` files.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import os
 from pathlib import Path
@@ -130,6 +131,67 @@ def to_float_images(images: np.ndarray, pad_to: int | None = None) -> np.ndarray
     return x
 
 
+def load_image_files(files, pad_to: int | None = None) -> np.ndarray:
+    """Images from ``.npy`` / ``.npz`` files as float32 (N, H, W, 1) in [-1, 1].
+
+    Each file holds grayscale images, (N, H, W) or (N, H, W, 1), either uint8
+    0..255 or float in [-1, 1]; an ``.npz`` holds them under ``images`` (or as
+    its only array). Files are concatenated in the order given (each glob's
+    matches sorted). This is how the TFX Trainer module (``export/tfx.py``)
+    reads its ``train_files``.
+
+    Args:
+        files: a path or glob pattern, or a list of them.
+        pad_to: pad to this square size with -1 (the entry's ``pad_to``), as
+            :func:`to_float_images` does.
+
+    Raises:
+        ZooError: no file matches, an unknown suffix, an ``.npz`` with several
+            arrays but no ``images``, or images of another shape or range.
+    """
+    from zoo.errors import ZooError
+
+    if isinstance(files, (str, Path)):
+        files = [files]
+    paths = []
+    for pattern in files:
+        matches = sorted(glob.glob(str(pattern)))
+        if not matches:
+            raise ZooError(f"train_files: nothing matches {pattern}")
+        paths += matches
+    parts = []
+    for path in paths:
+        if path.endswith(".npy"):
+            a = np.load(path, allow_pickle=False)
+        elif path.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as f:
+                if "images" in f.files:
+                    a = f["images"]
+                elif len(f.files) == 1:
+                    a = f[f.files[0]]
+                else:
+                    raise ZooError(f"{path} holds {f.files}; name the images array 'images'")
+        else:
+            raise ZooError(f"{path}: train_files must be .npy or .npz files of images")
+        if a.ndim == 4 and a.shape[-1] == 1:
+            a = a[..., 0]
+        if a.ndim != 3:
+            raise ZooError(f"{path}: expected grayscale images (N, H, W) or (N, H, W, 1), got shape {a.shape}")
+        if a.dtype == np.uint8:
+            a = a.astype(np.float32)
+        elif a.dtype.kind == "f":
+            if a.size and (a.min() < -1.0 or a.max() > 1.0):
+                raise ZooError(f"{path}: float images must lie in [-1, 1], got [{a.min()}, {a.max()}]")
+            a = (a.astype(np.float32) + 1.0) * 127.5  # to_float_images' 0..255 scale
+        else:
+            raise ZooError(f"{path}: images must be uint8 or float, got {a.dtype}")
+        parts.append(a)
+    shapes = {p.shape[1:] for p in parts}
+    if len(shapes) != 1:
+        raise ZooError(f"train_files hold images of different sizes: {sorted(shapes)}")
+    return to_float_images(np.concatenate(parts), pad_to)
+
+
 def make_dataset(
     dataset: str,
     split: str = "train",
@@ -149,15 +211,37 @@ def make_dataset(
     training can resume mid-epoch by skipping batches.
 
     Examples:
-    >>> ds = make_dataset("mnist", batch_size=64, data_dir="../shared/datasets")
-    >>> next(iter(ds)).shape
-    TensorShape([64, 28, 28, 1])
+    >>> ds = make_dataset("mnist", batch_size=64)  # $ZOO_DATA_DIR, else a keras.datasets download
+    >>> tuple(next(iter(ds)).shape)
+    (64, 28, 28, 1)
+    """
+    images, labels = load_arrays(dataset, split, data_dir)
+    x = to_float_images(images, pad_to)
+    return images_dataset((x, labels.astype(np.int32)) if with_labels else x, batch_size, shuffle=shuffle,
+                          seed=seed, drop_remainder=drop_remainder)
+
+
+def images_dataset(images, batch_size: int, *, shuffle: bool = True, seed: int = 0, skip_batches: int = 0,
+                   drop_remainder: bool = True):
+    """The pipeline of :func:`make_dataset` over arrays already in memory.
+
+    ``images`` is an array (N, H, W, C) or a tuple of arrays with N rows
+    (images, labels). The shuffled order is a fixed function of ``seed``;
+    ``skip_batches`` drops the first batches of that order (a run resumed
+    mid-epoch). The trainer and the benchmarks read their batches through it.
+
+    Examples:
+    >>> ds = images_dataset(np.zeros((10, 4, 4, 1), "float32"), 4, seed=0, skip_batches=1)
+    >>> [tuple(b.shape) for b in ds]
+    [(4, 4, 4, 1)]
     """
     import tensorflow as tf
 
-    images, labels = load_arrays(dataset, split, data_dir)
-    x = to_float_images(images, pad_to)
-    ds = tf.data.Dataset.from_tensor_slices((x, labels.astype(np.int32)) if with_labels else x)
+    ds = tf.data.Dataset.from_tensor_slices(images)
     if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=False)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+        n = len(images[0]) if isinstance(images, tuple) else len(images)
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=False)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if skip_batches:
+        ds = ds.skip(skip_batches)
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -30,7 +30,7 @@ def save_png(images: np.ndarray, path: str | Path, ncols: int | None = None, sca
     """Writes a grid PNG atomically; ``scale`` enlarges small digits for viewing."""
     from PIL import Image
 
-    from zoo.training.checkpoint import atomic_write_bytes
+    from zoo import atomic
 
     grid = make_grid(images, ncols)
     img = Image.fromarray(grid)
@@ -38,5 +38,4 @@ def save_png(images: np.ndarray, path: str | Path, ncols: int | None = None, sca
         img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
-    atomic_write_bytes(Path(path), buf.getvalue())
-    return Path(path)
+    return atomic.write_bytes(path, buf.getvalue())

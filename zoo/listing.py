@@ -1,25 +1,26 @@
 """The model table of ``gan-zoo list``, built from the registry and the model cards.
 
-Resolution and generator size come from the card; an entry whose card lacks
-them (no shipped weights yet) gets them from its architecture, by building the
-generator from the preset (small models: well under a second each). Metrics
-come from the card's ``metrics.domain`` block that ``gan-zoo eval
---update-card`` writes; an entry without it shows "-".
+Everything is read through the typed readers of :mod:`zoo.card`. Resolution and
+generator size come from a shipped card; an entry without shipped weights gets
+them from its architecture, by building the generator from the preset (small
+models: well under a second each). Metrics come from the card's
+``metrics.domain`` block that ``gan-zoo eval --update-card`` writes; an entry
+without it shows "-".
 
 README.md keeps the Markdown table between :data:`START` and :data:`END`;
 ``gan-zoo list --markdown --update-readme README.md`` rewrites that block.
 
 Examples:
 >>> rows = model_rows("mlpgan-*")
->>> rows[0]["name"], rows[0]["resolution"], rows[0]["weights"]
-('mlpgan-fashion-mnist', '28x28', 'not yet')
+>>> [r["name"] for r in rows], rows[0]["resolution"]
+(['mlpgan-fashion-mnist', 'mlpgan-mnist'], '28x28')
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from zoo import atomic, card as card_lib
 
 START = "<!-- model-table:start -->"
 END = "<!-- model-table:end -->"
@@ -38,12 +39,11 @@ def _architecture(preset) -> tuple[tuple, int]:
     return tuple(int(d) for d in g.output_shape[1:]), int(g.count_params())
 
 
-def _card_metric(card: dict, prefix: str):
+def _card_metric(card, prefix: str):
     """(key, value) of the first metric named ``<prefix>_<budget>`` in any of the card's
-    ``metrics.<block>.values`` (e.g. ``metrics.infogan_codes``), else None."""
-    for block in (card.get("metrics") or {}).values():
-        values = block.get("values") if isinstance(block, dict) else None
-        for key, value in (values or {}).items():
+    metrics blocks (e.g. ``metrics.infogan_codes``), else None."""
+    for values in card_lib.metric_values(card).values():
+        for key, value in values.items():
             if key.startswith(prefix + "_") and isinstance(value, (int, float)):
                 return key, value
     return None
@@ -64,18 +64,17 @@ def model_row(name: str) -> dict:
     from zoo.registry import get_preset
 
     preset = get_preset(name)
-    card = zoo.info(name)
-    shape, params = card.get("image_shape"), card.get("generator_params")
-    if not shape or not params:
-        built_shape, built_params = _architecture(preset)
-        shape, params = shape or built_shape, params or built_params
-    files = card.get("weights") or {}
-    size = sum(w.get("bytes", 0) for w in files.values())
-    images = (card.get("data") or {}).get("images")
-    domain = (card.get("metrics") or {}).get("domain") or {}
-    values = domain.get("values") or {}
+    card = card_lib.check_card(zoo.info(name), source=f"the card of {name}")
+    if card_lib.is_shipped(card):
+        shape, params = card["image_shape"], card["generator_params"]
+    else:
+        shape, params = _architecture(preset)
+    size = card_lib.weights_bytes(card)
+    images = card_lib.train_images(card)
+    domain = card_lib.domain_metrics(card)
+    values = domain["values"] if domain else {}
     classes = _metric(values, "classes_covered_domain", "g")
-    if classes != NONE and domain.get("class_histogram"):
+    if classes != NONE and domain["class_histogram"]:
         classes += f"/{len(domain['class_histogram'])}"
     code = _card_metric(card, "category_accuracy_hungarian")
     return {
@@ -133,7 +132,7 @@ def readme_block(text: str) -> str:
 
 def update_readme(path: str | Path, table: str) -> bool:
     """Replaces the block between the markers of ``path`` with ``table``, atomically
-    (a temporary file in the same folder, then ``os.replace``). Returns whether it changed."""
+    (:mod:`zoo.atomic`). Returns whether it changed."""
     path = Path(path)
     text = path.read_text()
     readme_block(text)  # raises when the markers are missing
@@ -141,13 +140,5 @@ def update_readme(path: str | Path, table: str) -> bool:
     new = text[:start] + "\n\n" + table.strip() + "\n\n" + text[end:]  # blank lines: Markdown tables
     if new == text:
         return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(new)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, new, mode=path.stat().st_mode & 0o777)  # the README keeps its mode
     return True

@@ -23,9 +23,13 @@ class ZooModel:
         card: the model card dict.
 
     Examples:
+    >>> import zoo
     >>> m = zoo.load("dcgan-mnist")
-    >>> m.sample(16, seed=0).shape
-    (16, 28, 28, 1)
+    >>> x = m.sample(16, seed=0)
+    >>> x.shape, x.dtype, bool(np.array_equal(x, m.sample(16, seed=0)))  # same seed, same images
+    ((16, 28, 28, 1), dtype('float32'), True)
+    >>> m.latent_dim, m.image_shape
+    (100, (28, 28, 1))
     """
 
     def __init__(self, preset, generator, discriminator=None, card=None):

@@ -2,7 +2,10 @@
 
 Families live in ``zoo/families/<family>/`` and call :func:`register` from
 their ``presets.py``; the registry imports every family package on first use,
-so adding a family needs no edit here.
+so adding a family needs no edit here. A family outside this package (a
+plugin) is a module that calls :func:`register` on import, named in the
+``gan_zoo.families`` entry-point group or in ``$ZOO_FAMILY_MODULES``
+(comma-separated module names).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import dataclasses
 import difflib
 import fnmatch
 import importlib
-import json
+import os
 import pkgutil
 from pathlib import Path
 from typing import Any, Callable
@@ -75,6 +78,10 @@ class Preset:
     pad_to: int | None = None  # pad 28x28 data to this size (32 for ProGAN/StyleGAN)
     model_class: Callable[..., Any] | None = None  # a ZooModel subclass for family-specific API
     licence: str = "Apache-2.0 (code and weights)"
+    # The family's tiny test configuration: overrides of generator_config,
+    # discriminator_config and (as a dict of fields) recipe that keep every code
+    # path but train in milliseconds. Tests and workers read it through tiny_preset().
+    tiny: dict = dataclasses.field(default_factory=dict)
 
     @property
     def card_path(self) -> Path:
@@ -85,12 +92,35 @@ _REGISTRY: dict[str, Preset] = {}
 _families_loaded = False
 
 
+FAMILY_MODULES_ENV = "ZOO_FAMILY_MODULES"
+
+
 def register(preset: Preset) -> Preset:
-    """Adds a preset; a second entry with the same name is a programming error."""
+    """Adds a preset; a second entry with the same name is a programming error.
+
+    The preset's step must be a :class:`zoo.training.step.GANStep`: the
+    trainer relies on that contract and nothing else.
+    """
+    from zoo.training.step import GANStep
+
     if preset.name in _REGISTRY:
         raise ValueError(f"model {preset.name!r} is registered twice")
+    if not (isinstance(preset.step, type) and issubclass(preset.step, GANStep)):
+        raise TypeError(f"{preset.name}: step must be a zoo.training.step.GANStep subclass, got {preset.step!r}")
+    unknown = set(preset.tiny) - {"generator_config", "discriminator_config", "recipe"}
+    if unknown:
+        raise ValueError(f"{preset.name}: tiny may override generator_config, discriminator_config and "
+                         f"recipe, not {sorted(unknown)}")
     _REGISTRY[preset.name] = preset
     return preset
+
+
+def unregister(name: str) -> Preset:
+    """Removes and returns the entry ``name`` (plugins and tests that register temporarily)."""
+    _load_families()
+    if name not in _REGISTRY:
+        raise UnknownModelError(f"unknown model {name!r}")
+    return _REGISTRY.pop(name)
 
 
 def _load_families() -> None:
@@ -103,6 +133,46 @@ def _load_families() -> None:
     for info in pkgutil.iter_modules(zoo.families.__path__):
         if info.ispkg:
             importlib.import_module(f"zoo.families.{info.name}.presets")
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="gan_zoo.families"):
+        ep.load()
+    for module in filter(None, (m.strip() for m in os.environ.get(FAMILY_MODULES_ENV, "").split(","))):
+        importlib.import_module(module)
+
+
+def tiny_preset(name: str, batch_size: int = 8) -> Preset:
+    """The entry ``name`` shrunk to its family's tiny test configuration.
+
+    Same classes and code paths, a few thousand parameters, no weights, the
+    recipe's batch set to ``batch_size``. Every test and benchmark smoke run
+    uses it, so a new family is tested by declaring ``tiny`` beside its presets.
+
+    Examples:
+    >>> p = tiny_preset("dcgan-mnist")
+    >>> p.generator_weights is None, p.recipe.batch_size, p.generator_config["latent_dim"]
+    (True, 8, 8)
+    """
+    p = get_preset(name)
+    if not p.tiny:
+        raise ValueError(f"{name}: its family {p.family!r} declares no tiny test configuration (Preset.tiny)")
+    recipe = dataclasses.replace(p.recipe, **{**p.tiny.get("recipe", {}), "batch_size": batch_size})
+    return dataclasses.replace(
+        p,
+        generator_config=p.tiny.get("generator_config", p.generator_config),
+        discriminator_config=p.tiny.get("discriminator_config", p.discriminator_config),
+        recipe=recipe,
+        generator_weights=None,
+        discriminator_weights=None,
+    )
+
+
+def one_per_family() -> list[str]:
+    """The first registered entry (by name) of each family, sorted."""
+    seen: dict[str, str] = {}
+    for name in list_models():
+        seen.setdefault(get_preset(name).family, name)
+    return sorted(seen.values())
 
 
 def list_models(pattern: str | None = None) -> list[str]:
@@ -130,16 +200,6 @@ def info(name: str) -> dict:
     Entries without shipped weights get a card describing the architecture
     and recipe only, with ``"weights": None``.
     """
-    preset = get_preset(name)
-    if preset.card_path.exists():
-        return json.loads(preset.card_path.read_text())
-    return {
-        "name": preset.name,
-        "family": preset.family,
-        "dataset": preset.dataset,
-        "description": preset.description,
-        "generator_config": preset.generator_config,
-        "discriminator_config": preset.discriminator_config,
-        "recipe": preset.recipe.to_dict(),
-        "weights": None,
-    }
+    from zoo import card as card_lib
+
+    return card_lib.load_card(get_preset(name))

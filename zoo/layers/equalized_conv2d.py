@@ -31,8 +31,10 @@ class EqualizedConv2D(keras.layers.Layer):
 
     Examples:
     >>> conv = EqualizedConv2D(16, 3)
-    >>> conv(np.zeros((2, 8, 8, 4), "float32")).shape
+    >>> tuple(conv(np.zeros((2, 8, 8, 4), "float32")).shape)
     (2, 8, 8, 16)
+    >>> round(conv.scale, 4)  # sqrt(2) / sqrt(3 * 3 * 4)
+    0.2357
     """
 
     def __init__(self, filters: int, kernel_size: int = 3, gain: float = math.sqrt(2.0),

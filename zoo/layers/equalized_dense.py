@@ -40,7 +40,7 @@ class EqualizedDense(keras.layers.Layer):
 
     Examples:
     >>> layer = EqualizedDense(64, lr_multiplier=0.01)
-    >>> layer(np.zeros((2, 32), "float32")).shape
+    >>> tuple(layer(np.zeros((2, 32), "float32")).shape)
     (2, 64)
     """
 

@@ -28,8 +28,9 @@ class MinibatchStdDev(keras.layers.Layer):
         epsilon: added to the variance before the square root (finite gradient at 0).
 
     Examples:
-    >>> MinibatchStdDev(group_size=4)(np.zeros((8, 4, 4, 16), "float32")).shape
-    (8, 4, 4, 17)
+    >>> y = keras.ops.convert_to_numpy(MinibatchStdDev(group_size=4)(np.zeros((8, 4, 4, 16), "float32")))
+    >>> y.shape, round(float(y[..., -1].max()), 6)  # identical samples: the std map is sqrt(epsilon)
+    ((8, 4, 4, 17), 0.0001)
     """
 
     def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs):

@@ -17,8 +17,12 @@ class NearestUpsample2D(keras.layers.Layer):
     Conv2D then has no builtin kernel).
 
     Examples:
-    >>> NearestUpsample2D(2)(keras.ops.ones((1, 4, 4, 3))).shape
-    (1, 8, 8, 3)
+    >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
+    >>> keras.ops.convert_to_numpy(NearestUpsample2D(2)(x))[0, :, :, 0]
+    array([[0., 0., 1., 1.],
+           [0., 0., 1., 1.],
+           [2., 2., 3., 3.],
+           [2., 2., 3., 3.]], dtype=float32)
     """
 
     def __init__(self, factor: int = 2, **kwargs):

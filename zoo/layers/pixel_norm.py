@@ -19,7 +19,7 @@ class PixelNorm(keras.layers.Layer):
         epsilon: added to the mean square so an all-zero pixel stays finite.
 
     Examples:
-    >>> PixelNorm()(np.ones((2, 4, 4, 8), "float32") * 3.0)[0, 0, 0, :2]
+    >>> keras.ops.convert_to_numpy(PixelNorm()(np.ones((2, 4, 4, 8), "float32") * 3.0))[0, 0, 0, :2]
     array([1., 1.], dtype=float32)
     """
 

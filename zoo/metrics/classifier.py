@@ -59,8 +59,8 @@ def build_classifier(widths=(32, 64, 128), feature_dim: int = 128, dropout: floa
 
     Examples:
     >>> m = build_classifier()
-    >>> m(np.zeros((2, 28, 28, 1), "float32")).shape
-    (2, 10)
+    >>> tuple(m(np.zeros((2, 28, 28, 1), "float32")).shape), tuple(m.get_layer("features").output.shape)
+    ((2, 10), (None, 128))
     """
     import keras
     from keras import layers
@@ -104,8 +104,10 @@ def load_classifier(dataset: str, weights_dir: Path = WEIGHTS_DIR):
         ``(model, card)``.
 
     Examples:
+    >>> from zoo.data import load_arrays, to_float_images
     >>> model, card = load_classifier("mnist")
-    >>> card["test_accuracy"] >= 0.98
+    >>> x, y = load_arrays("mnist", "test")
+    >>> round(accuracy(model, to_float_images(x), y), 4) == card["test_accuracy"]  # the card's number reproduces
     True
     """
     from zoo.weights import verify
@@ -154,9 +156,8 @@ def train(dataset: str, recipe: ClassifierRecipe | None = None, data_dir=None, l
         ``(model, info)`` where ``info`` holds the accuracies and timing.
 
     Examples:
-    >>> model, info = train("mnist")
-    >>> info["test_accuracy"] > 0.98
-    True
+    >>> RECIPES["mnist"]  # python -m zoo.metrics.train_classifier mnist: train("mnist") with this recipe
+    ClassifierRecipe(epochs=15, batch_size=128, learning_rate=0.001, max_shift=2, seed=0)
     """
     import time
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import time
 from pathlib import Path
@@ -70,12 +69,16 @@ def real_features(extractor, dataset: str, split: str, size: int, n: int | None 
         ``n`` and ``cache`` (``"hit"``, ``"miss"`` or ``"off"``).
 
     Examples:
-    >>> ref = real_features(DomainExtractor("mnist"), "mnist", "test", 28)
-    >>> ref["features"].shape
-    (1000, 128)
+    >>> from zoo.metrics.features import DomainExtractor
+    >>> extractor = DomainExtractor("mnist")
+    >>> ref = real_features(extractor, "mnist", "test", 28)
+    >>> ref["features"].shape, ref["probs"].shape, ref["labels"].shape
+    ((1000, 128), (1000, 10), (1000,))
+    >>> real_features(extractor, "mnist", "test", 28)["cache"]  # the second time, from the cache
+    'hit'
     """
+    from zoo import atomic
     from zoo.data import load_arrays, to_float_images
-    from zoo.training.checkpoint import atomic_write_bytes
 
     images, labels = load_arrays(dataset, split, data_dir)
     # Checked before the (possibly minutes-long) feature pass, not after it.
@@ -104,7 +107,7 @@ def real_features(extractor, dataset: str, split: str, size: int, n: int | None 
     if path is not None:
         buf = io.BytesIO()
         np.savez(buf, **out)
-        atomic_write_bytes(path, buf.getvalue())
+        atomic.write_bytes(path, buf.getvalue())
     return {**out, "n": len(feats), "cache": "miss" if path is not None else "off"}
 
 
@@ -116,8 +119,11 @@ def score(feats, probs, ref: dict, kind: str, seed: int = DEFAULT_SEED) -> dict:
         names ``<metric>_<kind>_<budget>``, e.g. ``fid_domain_10k``.
 
     Examples:
-    >>> score(feats, probs, ref, "domain")["values"]["fid_domain_10k"]
-    12.3456
+    >>> from zoo.metrics.features import DomainExtractor
+    >>> ref = real_features(DomainExtractor("mnist"), "mnist", "test", 28)
+    >>> part = score(ref["features"][:200], ref["probs"][:200], ref, "domain")  # 200 real images vs all 1000
+    >>> part["tag"], part["values"]["classes_covered_domain_200"], len(part["class_histogram"])
+    ('domain_200', 10, 10)
     """
     tag = f"{kind}_{budget_tag(len(feats))}"
     mu, sigma = feature_statistics(feats)
@@ -189,9 +195,13 @@ def evaluate_images(images, dataset: str, features: str = "domain", seed: int = 
         with ``values``), ``cache`` and ``timing_s``.
 
     Examples:
-    >>> report = evaluate_images(my_samples, "mnist")
-    >>> report["rows"][0]["values"]["fid_domain_10k"]
-    3.21
+    >>> from zoo.data import load_arrays, to_float_images
+    >>> images = to_float_images(load_arrays("mnist", "train")[0][:200])  # real digits as the "samples"
+    >>> report = evaluate_images(images, "mnist", label="200 train digits")
+    >>> [(row["name"], row["n"]) for row in report["rows"]]
+    [('200 train digits', 200), ('real train vs test', 200)]
+    >>> report["rows"][0]["values"]["classes_covered_domain_200"]
+    10
     """
     images = check_images(images, channels=(1,))
     if images.shape[1] != images.shape[2] or images.shape[1] not in (28, 32):
@@ -264,9 +274,11 @@ def evaluate(name: str, n: int = DEFAULT_N, features: str = "domain", seed: int 
         weights: as for :func:`zoo.load` (``"pretrained"``, ``None``, or a path).
 
     Examples:
-    >>> report = evaluate("dcgan-mnist", n=10000)
+    >>> report = evaluate("dcgan-mnist", n=200, include_real=False)  # the card's numbers use n=10000
+    >>> report["model"], report["weights"], report["rows"][0]["name"]
+    ('dcgan-mnist', 'pretrained', 'dcgan-mnist (pretrained)')
     >>> sorted(report["rows"][0]["values"])[:2]
-    ['classes_covered_domain_10k', 'coverage_kl_domain_10k']
+    ['classes_covered_domain_200', 'coverage_kl_domain_200']
     """
     import zoo
     from zoo.registry import get_preset
@@ -319,8 +331,8 @@ def update_card_metrics(preset, key: str, report: dict, block: dict) -> Path:
     of the card (other metric blocks included) is kept. Entries without a
     card get nothing written (an error says so).
     """
+    from zoo import card as card_lib
     from zoo.errors import ZooError
-    from zoo.training.checkpoint import atomic_write_bytes
 
     if report.get("model") != preset.name or report.get("weights") != "pretrained":
         raise ZooError(
@@ -330,18 +342,24 @@ def update_card_metrics(preset, key: str, report: dict, block: dict) -> Path:
     path = preset.card_path
     if not path.exists():
         raise ZooError(f"{preset.name} has no model card ({path} does not exist); nothing written")
-    card = json.loads(path.read_text())
-    card.setdefault("metrics", {})[key] = block
-    atomic_write_bytes(path, (json.dumps(card, indent=2) + "\n").encode())
-    return path
+    return card_lib.update_metrics(path, key, block)
 
 
 def write_card_metrics(preset, report: dict) -> Path:
     """Adds an evaluation ``report`` to the entry's card under ``metrics.<features>``.
 
     Examples:
-    >>> write_card_metrics(get_preset("dcgan-mnist"), evaluate("dcgan-mnist"))
-    PosixPath('.../dcgan-mnist.card.json')
+    >>> import dataclasses, json, shutil
+    >>> from pathlib import Path
+    >>> from zoo.registry import get_preset
+    >>> shipped = get_preset("dcgan-mnist")
+    >>> preset = dataclasses.replace(shipped, weights_dir=Path("scratch"))  # a copy of the card to write to
+    >>> preset.weights_dir.mkdir()
+    >>> _ = shutil.copy(shipped.card_path, preset.card_path)
+    >>> path = write_card_metrics(preset, evaluate("dcgan-mnist", n=200, include_real=False))
+    >>> block = json.loads(path.read_text())["metrics"]["domain"]
+    >>> block["n_samples"], block["command"]
+    (200, 'gan-zoo eval dcgan-mnist -n 200 --seed 0 --features domain --update-card')
     """
     sha = preset.generator_weights.sha256 if preset.generator_weights else None
     return update_card_metrics(preset, report["protocol"]["features"], report, metrics_block(report, sha))
@@ -357,11 +375,19 @@ def compare_with_card(report: dict, card: dict, rtol: float = 1e-4, atol: float 
         One line per differing value (empty: the card is reproduced).
 
     Examples:
-    >>> compare_with_card(evaluate("dcgan-mnist"), zoo.info("dcgan-mnist"))  # doctest: +SKIP
+    >>> import json
+    >>> report = evaluate("dcgan-mnist", n=200, include_real=False)
+    >>> card = json.loads(json.dumps({"metrics": {"domain": metrics_block(report)}}))  # as a card file holds it
+    >>> compare_with_card(report, card)
     []
+    >>> card["metrics"]["domain"]["values"]["fid_domain_200"] += 1.0
+    >>> [line.split(":")[0] for line in compare_with_card(report, card)]
+    ['fid_domain_200']
     """
+    from zoo import card as card_lib
+
     p = report["protocol"]
-    block = (card.get("metrics") or {}).get(p["features"])
+    block = card_lib.metric_block(card, p["features"])
     if block is None:
         return [f"the card has no metrics.{p['features']} block"]
     if (block["n_samples"], block["seed"]) != (p["n_samples"], p["seed"]):

@@ -42,8 +42,11 @@ def inception_score(probs, splits: int = 10) -> tuple[float, float]:
         ``(mean, std)`` over the chunks.
 
     Examples:
-    >>> inception_score(np.eye(10)[np.arange(1000) % 10], splits=10)[0]
-    10.0
+    >>> mean, std = inception_score(np.eye(10)[np.arange(1000) % 10], splits=10)  # confident and diverse
+    >>> round(mean, 6), round(std, 6)
+    (10.0, 0.0)
+    >>> round(inception_score(np.full((1000, 10), 0.1), splits=10)[0], 6)  # no confidence at all
+    1.0
     """
     p = check_probabilities(probs)
     if not 1 <= splits <= len(p):

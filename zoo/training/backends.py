@@ -81,105 +81,134 @@ def to_backend_batch(batch):
     return x
 
 
-def build_train_step(trainer, jit_compile: bool = False, strategy=None) -> Callable:
-    """``step(real) -> dict of losses`` for the active backend.
+def build_train_step(step, state, ema_decay: float | None = None, jit_compile: bool = False,
+                     strategy=None) -> Callable:
+    """The compiled train step ``train_step(real) -> dict of losses`` for the active backend.
 
-    ``trainer`` provides ``generator``, ``discriminator``, ``ema`` (or None),
-    ``step_logic``, ``g_opt``, ``d_opt``, ``seed_generator``, ``batch_size`` and
-    ``recipe.ema_decay``. One step: draw latents, compute both losses from one
-    generator pass, update D and G on their own losses, then the generator EMA.
+    One step: ``step.sample_latents``, both losses from ``step.losses`` (one
+    generator pass), D and G updated on their own losses, then
+    ``step.after_update(state, aux)`` and the generator EMA. The returned
+    losses hold ``g_loss``, ``d_loss`` and the step's diagnostics (not ``aux``).
+
+    Args:
+        step: a :class:`~zoo.training.step.GANStep`.
+        state: the :class:`~zoo.training.state.TrainState` it updates.
+        ema_decay: the EMA's per-step decay (None: the state has no EMA).
+        jit_compile: XLA-compile the step (TensorFlow; JAX always compiles).
+        strategy: a ``tf.distribute`` strategy whose scope created ``state``.
+
+    Examples:
+    >>> from zoo.registry import tiny_preset
+    >>> from zoo.training import TrainState
+    >>> preset = tiny_preset("dcgan-mnist")
+    >>> state = TrainState.create(preset)
+    >>> train_step = build_train_step(preset.step.from_preset(preset), state, ema_decay=0.999)
+    >>> losses = train_step(np.zeros((state.batch_size, 28, 28, 1), "float32"))
+    >>> sorted(losses), state.step
+    (['d_loss', 'g_loss'], 1)
     """
     backend = keras.backend.backend()
     if strategy is not None and backend != "tensorflow":
         raise ValueError(f"tf.distribute strategies need the TensorFlow backend, not {backend}")
     if backend == "tensorflow":
-        return _tensorflow_step(trainer, jit_compile, strategy)
+        return _tensorflow_step(step, state, ema_decay, jit_compile, strategy)
     if backend == "jax":
-        return _jax_step(trainer, jit_compile)
+        return _jax_step(step, state, ema_decay)
     if backend == "torch":
-        return _torch_step(trainer)
+        return _torch_step(step, state, ema_decay)
     raise NotImplementedError(f"backend {backend!r} is not supported; use one of {BACKENDS}")
 
 
-def _update_ema(t) -> None:
-    if t.ema is not None:
-        step = keras.ops.cast(t.g_opt.iterations, "float32")
-        update_ema(t.ema, t.generator, ema_decay_at(step, t.recipe.ema_decay))
+def split_aux(losses: dict) -> tuple[dict, dict]:
+    """``(losses without "aux", the aux dict or {})``: aux goes to ``after_update``, never to logs."""
+    losses = dict(losses)
+    return losses, losses.pop("aux", {})
 
 
-def _tensorflow_step(t, jit_compile: bool, strategy):
+def _update_ema(state, ema_decay) -> None:
+    if state.ema is not None:
+        step = keras.ops.cast(state.g_opt.iterations, "float32")
+        update_ema(state.ema, state.generator, ema_decay_at(step, ema_decay))
+
+
+def _tensorflow_step(step, state, ema_decay, jit_compile: bool, strategy):
     import tensorflow as tf
 
-    g, d = t.generator, t.discriminator
+    g, d = state.generator, state.discriminator
 
     def replica_step(real, latents, scale):
         # Each loss is a mean over this replica's batch; the optimiser sums the
         # replicas' gradients, so scaling by 1 / replicas gives the global-batch mean.
         with tf.GradientTape(persistent=True) as tape:
-            losses = t.step_logic.losses(g, d, real, latents)
+            losses, aux = split_aux(step.losses(g, d, real, latents))
             g_loss, d_loss = losses["g_loss"] * scale, losses["d_loss"] * scale
         g_grads = tape.gradient(g_loss, g.trainable_variables)
         d_grads = tape.gradient(d_loss, d.trainable_variables)
         del tape
-        t.d_opt.apply(d_grads, d.trainable_variables)
-        t.g_opt.apply(g_grads, g.trainable_variables)
+        state.d_opt.apply(d_grads, d.trainable_variables)
+        state.g_opt.apply(g_grads, g.trainable_variables)
+        step.after_update(state, aux)
         return losses
+
+    def update_ema():
+        _update_ema(state, ema_decay)
 
     if strategy is None:
 
-        def step(real):
-            latents = t.step_logic.sample_latents(t.batch_size, t.seed_generator)
+        def train_step(real):
+            latents = step.sample_latents(state.batch_size, state.seed_generator)
             losses = replica_step(real, latents, 1.0)
-            _update_ema(t)
+            update_ema()
             return losses
 
-        return tf.function(step, jit_compile=jit_compile)
+        return tf.function(train_step, jit_compile=jit_compile)
 
     from zoo.training import distribute
 
-    return distribute.tensorflow_distributed_step(t, strategy, replica_step, _update_ema, jit_compile)
+    return distribute.tensorflow_distributed_step(step, state, strategy, replica_step, update_ema, jit_compile)
 
 
-def _jax_step(t, jit_compile: bool):
+def _jax_step(step, state, ema_decay):
     import jax
 
-    g, d = t.generator, t.discriminator
+    g, d = state.generator, state.discriminator
     g_train, d_train = list(g.trainable_variables), list(d.trainable_variables)
     # Every variable the step may read or write, in a fixed order.
     state_vars = _unique(
-        list(g.variables) + list(d.variables) + (list(t.ema.variables) if t.ema is not None else [])
-        + list(t.g_opt.variables) + list(t.d_opt.variables) + [t.seed_generator.state]
+        list(g.variables) + list(d.variables) + (list(state.ema.variables) if state.ema is not None else [])
+        + list(state.g_opt.variables) + list(state.d_opt.variables) + [state.seed_generator.state]
     )
     trained_ids = {id(v) for v in g_train + d_train}
 
-    def step(state, real):
-        mapping = dict(zip(map(id, state_vars), state))
+    def jax_step(values, real):
+        mapping = dict(zip(map(id, state_vars), values))
 
         def forward(g_values, d_values):
             values = {**mapping, **dict(zip(map(id, g_train), g_values)), **dict(zip(map(id, d_train), d_values))}
             with keras.StatelessScope(state_mapping=[(v, values[id(v)]) for v in state_vars]) as scope:
-                latents = t.step_logic.sample_latents(t.batch_size, t.seed_generator)
-                losses = t.step_logic.losses(g, d, real, latents)
+                latents = step.sample_latents(state.batch_size, state.seed_generator)
+                losses, aux = split_aux(step.losses(g, d, real, latents))
             # Non-trained state written by the forward pass (batch-norm statistics,
-            # the seed, w_avg); the trained weights change only through the optimisers.
+            # the seed); the trained weights change only through the optimisers.
             updated = [None if id(v) in trained_ids else scope.get_current_value(v) for v in state_vars]
-            return (losses["g_loss"], losses["d_loss"]), (losses, updated)
+            return (losses["g_loss"], losses["d_loss"]), (losses, aux, updated)
 
         g_values = [mapping[id(v)] for v in g_train]
         d_values = [mapping[id(v)] for v in d_train]
-        _, pullback, (losses, updated) = jax.vjp(forward, g_values, d_values, has_aux=True)
+        _, pullback, (losses, aux, updated) = jax.vjp(forward, g_values, d_values, has_aux=True)
         one, zero = np.float32(1.0), np.float32(0.0)
         g_grads = pullback((one, zero))[0]  # d g_loss / d G
         d_grads = pullback((zero, one))[1]  # d d_loss / d D
-        after_forward = [u if u is not None else s for u, s in zip(updated, state)]
+        after_forward = [u if u is not None else v for u, v in zip(updated, values)]
         with keras.StatelessScope(state_mapping=list(zip(state_vars, after_forward))) as scope:
-            t.d_opt.apply(d_grads, d_train)
-            t.g_opt.apply(g_grads, g_train)
-            _update_ema(t)
+            state.d_opt.apply(d_grads, d_train)
+            state.g_opt.apply(g_grads, g_train)
+            step.after_update(state, aux)
+            _update_ema(state, ema_decay)
         return [scope.get_current_value(v) for v in state_vars], losses
 
     # XLA is how JAX runs at all; jit_compile=False keeps it (the flag is TensorFlow's choice).
-    compiled = jax.jit(step, donate_argnums=0)
+    compiled = jax.jit(jax_step, donate_argnums=0)
 
     def run(real):
         new_state, losses = compiled([v.value for v in state_vars], to_backend_batch(real))
@@ -190,25 +219,26 @@ def _jax_step(t, jit_compile: bool):
     return run
 
 
-def _torch_step(t):
+def _torch_step(step, state, ema_decay):
     import torch
 
-    g, d = t.generator, t.discriminator
+    g, d = state.generator, state.discriminator
 
-    def step(real):
+    def train_step(real):
         g_train, d_train = g.trainable_variables, d.trainable_variables
-        latents = t.step_logic.sample_latents(t.batch_size, t.seed_generator)
-        losses = t.step_logic.losses(g, d, to_backend_batch(real), latents)
+        latents = step.sample_latents(state.batch_size, state.seed_generator)
+        losses, aux = split_aux(step.losses(g, d, to_backend_batch(real), latents))
         g_grads = torch.autograd.grad(losses["g_loss"], [v.value for v in g_train],
                                       retain_graph=True, allow_unused=True)
         d_grads = torch.autograd.grad(losses["d_loss"], [v.value for v in d_train], allow_unused=True)
         with torch.no_grad():
-            t.d_opt.apply(list(d_grads), d_train)
-            t.g_opt.apply(list(g_grads), g_train)
-            _update_ema(t)
+            state.d_opt.apply(list(d_grads), d_train)
+            state.g_opt.apply(list(g_grads), g_train)
+            step.after_update(state, keras.tree.map_structure(lambda x: x.detach(), aux))
+            _update_ema(state, ema_decay)
         return {k: v.detach() if hasattr(v, "detach") else v for k, v in losses.items()}
 
-    return step
+    return train_step
 
 
 def _unique(variables: list) -> list:

@@ -7,31 +7,13 @@ fixed function of the architecture, so a checkpoint needs no pickled code.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from zoo import atomic
+
 CHECKPOINT_NAME = "checkpoint.npz"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; use the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(path: Path, groups: dict, state: dict) -> None:
@@ -44,7 +26,7 @@ def save(path: Path, groups: dict, state: dict) -> None:
             arrays[f"{name}/{i:04d}"] = np.asarray(v.numpy() if hasattr(v, "numpy") else v)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic.write_bytes(path, buf.getvalue())
 
 
 def load(path: Path, groups: dict) -> dict:

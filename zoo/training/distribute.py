@@ -64,9 +64,14 @@ def make_strategy(name: str | None):
             run, no ``TF_CONFIG`` for ``multi-worker``, or no TPU for ``tpu``.
 
     Examples:
-    >>> strategy = make_strategy("mirrored")
-    >>> strategy.num_replicas_in_sync  # GPUs, else logical CPU devices
-    2
+    >>> make_strategy(None) is None  # one device
+    True
+    >>> make_strategy("mirrored").num_replicas_in_sync >= 1  # every GPU, else every logical CPU device
+    True
+    >>> make_strategy("ring")
+    Traceback (most recent call last):
+    ...
+    zoo.errors.ZooError: unknown strategy 'ring'; choose one of mirrored, multi-worker, tpu, data-parallel
     """
     if name is None:
         return None
@@ -144,6 +149,14 @@ def jax_data_parallel():
     return distribution
 
 
+def check_global_batch(batch_size: int, strategy) -> None:
+    """Raises ZooError unless the global batch divides into the strategy's replicas."""
+    replicas = num_replicas(strategy)
+    if batch_size % replicas:
+        raise ZooError(f"the global batch of {batch_size} does not divide into {replicas} replicas; "
+                       f"pass a --batch-size that is a multiple of {replicas}")
+
+
 def num_replicas(strategy) -> int:
     """Replicas in sync (1 without a strategy)."""
     return 1 if strategy is None else int(strategy.num_replicas_in_sync)
@@ -174,18 +187,19 @@ def _replica_share(x, replica_id, replicas: int, global_batch: int):
     return tf.gather(tf.reshape(x, [global_batch // replicas, replicas, *rest]), replica_id, axis=1)
 
 
-def tensorflow_distributed_step(t, strategy, replica_step, update_ema, jit_compile: bool = False):
+def tensorflow_distributed_step(step, state, strategy, replica_step, update_ema, jit_compile: bool = False):
     """The compiled train step ``step(real) -> dict of losses`` under ``strategy``.
 
     Args:
-        t: the trainer (``step_logic``, ``seed_generator``, ``batch_size``: the
-            global batch); its variables were created under ``strategy.scope()``.
+        step: the family's :class:`~zoo.training.step.GANStep` (draws the latents).
+        state: the :class:`~zoo.training.state.TrainState` (``batch_size`` is
+            the global batch); its variables were created under ``strategy.scope()``.
         strategy: a ``tf.distribute.Strategy``.
         replica_step: ``replica_step(real, latents, scale) -> losses`` for one
             replica's share: scales both losses by ``scale`` before the
             gradients and applies both optimisers (which sum the replicas'
             gradients).
-        update_ema: ``update_ema(t)``, run once per step in cross-replica context.
+        update_ema: ``update_ema()``, run once per step in cross-replica context.
         jit_compile: XLA-compile each replica's step (the cross-replica part,
             latents, reductions and EMA, stays a plain graph, as in Keras' own
             ``fit``). GPU or TPU replicas only (not tested on several GPUs
@@ -203,9 +217,7 @@ def tensorflow_distributed_step(t, strategy, replica_step, update_ema, jit_compi
     import tensorflow as tf
 
     replicas = num_replicas(strategy)
-    if t.batch_size % replicas:
-        raise ZooError(f"the global batch of {t.batch_size} does not divide into {replicas} replicas; "
-                       f"pass a --batch-size that is a multiple of {replicas}")
+    check_global_batch(state.batch_size, strategy)
     if jit_compile and any("CPU" in d.upper() for d in strategy.extended.worker_devices):
         # XLA on CPU compiles every replica's function onto the first CPU device and
         # then cannot reach the other replicas' variables.
@@ -217,7 +229,7 @@ def tensorflow_distributed_step(t, strategy, replica_step, update_ema, jit_compi
         replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
 
         def share(x):
-            return _replica_share(x, replica_id, replicas, t.batch_size)
+            return _replica_share(x, replica_id, replicas, state.batch_size)
 
         losses = replica_step(share(real), tf.nest.map_structure(share, latents), scale)
         # Logged values only: float32 so that every entry (StyleGAN's int crossover too) averages.
@@ -226,11 +238,11 @@ def tensorflow_distributed_step(t, strategy, replica_step, update_ema, jit_compi
     if jit_compile:
         on_replica = tf.function(on_replica, jit_compile=True)
 
-    def step(real):
-        latents = t.step_logic.sample_latents(t.batch_size, t.seed_generator)
+    def train_step(real):
+        latents = step.sample_latents(state.batch_size, state.seed_generator)
         per_replica = strategy.run(on_replica, args=(real, latents))
         losses = {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in per_replica.items()}
-        update_ema(t)
+        update_ema()
         return losses
 
-    return tf.function(step)
+    return tf.function(train_step)

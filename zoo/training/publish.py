@@ -12,16 +12,12 @@ paste into the family's presets.py.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 from pathlib import Path
 
-import numpy as np
-
-from zoo import data as data_lib
+from zoo import atomic, card as card_lib, data as data_lib
 from zoo.registry import get_preset
-from zoo.training.checkpoint import atomic_write_bytes
 from zoo.weights import sha256_file
 
 GOLDEN_N, GOLDEN_SEED = 8, 0
@@ -67,7 +63,7 @@ def publish(
 
     preset = get_preset(name)
     final = Path(run_dir) / "final"
-    run_card = json.loads((final / "run_card.json").read_text())
+    run_card = card_lib.read_run_card(final / "run_card.json")
     if run_card["name"] != name:
         raise ValueError(f"{run_dir} trained {run_card['name']}, not {name}")
     preset.weights_dir.mkdir(parents=True, exist_ok=True)
@@ -77,9 +73,8 @@ def publish(
         if target.exists() and not force:
             raise FileExistsError(f"{target} exists; pass --force to replace it")
         source = "generator_live" if (part, generator) == ("generator", "live") else part
-        tmp = target.with_suffix(".tmp")
-        shutil.copyfile(final / f"{source}.weights.h5", tmp)
-        os.replace(tmp, target)
+        with atomic.replacing(target) as tmp:
+            shutil.copyfile(final / f"{source}.weights.h5", tmp)
         weights[part] = {"file": target.name, "sha256": sha256_file(target), "bytes": target.stat().st_size}
 
     model = zoo.load(name, weights=preset.weights_dir / weights["generator"]["file"])
@@ -90,25 +85,12 @@ def publish(
         src = Path(root) / preset.dataset / "train-images-idx3-ubyte.gz"
         if src.exists():
             data_info["train_images_sha256"] = sha256_file(src)
-    card = {
-        "name": name,
-        "family": preset.family,
-        "dataset": preset.dataset,
-        "description": preset.description,
-        "licence": preset.licence,
-        "image_shape": list(model.image_shape),
-        "latent": model.latent_info(),
-        "output_range": [-1.0, 1.0],
-        "data": data_info,
-        **{k: v for k, v in run_card.items() if k not in ("name", "family", "dataset")},
-        "training_command": command,
-        "weights": weights,
-        "shipped_generator": generator if run_card.get("shipped_generator") == "ema" else "live",
-        "golden": golden_outputs(model),
-    }
-    if notes:
-        card["notes"] = notes
-    atomic_write_bytes(preset.card_path, (json.dumps(card, indent=2) + "\n").encode())
+    card = card_lib.model_card(
+        preset, run_card, image_shape=model.image_shape, latent=model.latent_info(), data=data_info,
+        training_command=command, weights=weights, generator=generator, golden=golden_outputs(model),
+        notes=notes,
+    )
+    card_lib.write_card(preset.card_path, card)
     return card
 
 

@@ -1,18 +1,17 @@
 """One training loop for every family, on any Keras backend.
 
-Families supply a step object (``zoo.training.step``) that draws latents and
-computes the two losses; ``zoo.training.backends`` turns it into a compiled
-step for the active backend (the only backend-specific code); this module owns
-the optimisers, the generator EMA, checkpoints, logging and sample grids. The
+Families supply a :class:`~zoo.training.step.GANStep` that draws latents and
+computes the two losses; ``zoo.training.backends`` turns it and a
+:class:`~zoo.training.state.TrainState` into a compiled step for the active
+backend (the only backend-specific code); this module owns the run: data
+order, checkpoints, logging, sample grids and ``final/``. The
 input pipeline and TensorBoard logs use tf.data / tf.summary on every backend
 (TensorFlow is always installed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import math
 import platform
 import shutil
@@ -26,13 +25,16 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo import card as card_lib
 from zoo import data as data_lib
 from zoo import images as images_lib
 from zoo.errors import TrainingDivergedError, ZooError
-from zoo.model import ZooModel, build
-from zoo.training import backends, distribute
+from zoo.model import ZooModel
 from zoo.training import checkpoint as ckpt_lib
+from zoo.training import distribute
+from zoo.training.backends import build_train_step
 from zoo.training.ema import recalibrate_batchnorm
+from zoo.training.state import TrainState
 
 GRID_SEED = 1234  # fixed latents for the per-epoch sample grid
 RECALIBRATION_SEED = 4321
@@ -75,9 +77,20 @@ class Trainer:
         images: optional float32 (N, H, W, C) array in [-1, 1] to train on
             instead of the preset's dataset (tests use a few images).
 
+    Attributes:
+        state: the :class:`~zoo.training.state.TrainState` (networks, optimisers, RNG).
+        gan_step: the family's :class:`~zoo.training.step.GANStep`.
+        record: the JSON-able run record (step, wall clock, loss history) saved
+            in every checkpoint.
+
     Examples:
-    >>> t = Trainer(get_preset("dcgan-mnist"), TrainConfig(out_dir=Path("runs/x"), epochs=1))
-    >>> summary = t.fit()
+    >>> import tempfile
+    >>> from zoo.registry import tiny_preset
+    >>> images = np.zeros((16, 28, 28, 1), "float32")
+    >>> config = TrainConfig(out_dir=Path(tempfile.mkdtemp()) / "run", max_steps=2, progress=False)
+    >>> summary = Trainer(tiny_preset("dcgan-mnist"), config, images=images).fit()
+    >>> summary["steps"], summary["images_seen"]
+    (2, 16)
     """
 
     def __init__(self, preset, config: TrainConfig, images: np.ndarray | None = None):
@@ -95,10 +108,7 @@ class Trainer:
         # First, before anything initialises TensorFlow (multi-worker needs that).
         self.strategy = distribute.make_strategy(config.strategy)
         self.replicas = distribute.num_replicas(self.strategy)
-        if self.batch_size % self.replicas:
-            raise ZooError(f"the global batch of {self.batch_size} does not divide into {self.replicas} replicas "
-                           f"of --strategy {config.strategy}; pass a --batch-size that is a multiple of "
-                           f"{self.replicas}")
+        distribute.check_global_batch(self.batch_size, self.strategy)
 
         if images is None:
             raw, _ = data_lib.load_arrays(preset.dataset, "train", config.data_dir)
@@ -111,34 +121,19 @@ class Trainer:
         if config.max_steps is not None:
             self.total_steps = min(self.total_steps, config.max_steps)
 
-        keras.utils.set_random_seed(self.recipe.seed)
-        # Every variable the step touches is created under the strategy (optimisers
-        # included: they cannot create their slots later, inside a replica).
-        with self.strategy.scope() if self.strategy is not None else contextlib.nullcontext():
-            self.generator, self.discriminator = build(preset)
-            self.ema = None
-            if self.recipe.ema_decay:
-                self.ema = preset.generator(**preset.generator_config, name="generator_ema")
-                self.ema.set_weights(self.generator.get_weights())
-            r = self.recipe
-            eps = r.adam_epsilon
-            self.g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
-            self.d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=eps)
-            self.g_opt.build(self.generator.trainable_variables)
-            self.d_opt.build(self.discriminator.trainable_variables)
-            self.seed_generator = keras.random.SeedGenerator(r.seed)
-        self.step_logic = preset.step.from_preset(preset)
+        self.state = TrainState.create(preset, self.batch_size, self.strategy)
+        self.gan_step = preset.step.from_preset(preset)
         # A view of the generator with the family's latent sampling, for grids and recalibration.
-        self.view = (preset.model_class or ZooModel)(preset, self.generator, card={})
-        self.state = {"step": 0, "wall_clock_s": 0.0, "history": []}
+        self.view = (preset.model_class or ZooModel)(preset, self.state.generator, card={})
+        self.record = {"step": 0, "wall_clock_s": 0.0, "history": []}
         if config.resume:
-            self.state = ckpt_lib.load(self.checkpoint_path, self._groups())
+            self.record = ckpt_lib.load(self.checkpoint_path, self.state.checkpoint_groups())
         if not distribute.is_chief(self.strategy):
             # A multi-worker cluster's other workers run the same loop but write to scratch.
             self.out_dir = Path(tempfile.mkdtemp(prefix="gan-zoo-worker-"))
             self.checkpoint_path = self.out_dir / ckpt_lib.CHECKPOINT_NAME
-        self._train_step = backends.build_train_step(self, config.jit_compile, strategy=self.strategy)
-        self._graph_key = None  # see _before_step
+        self.train_step = None  # built by prepare_step() for the step's first graph key
+        self._graph_key = object()  # equal to no key, so the first prepare_step() builds
 
     # -- setup helpers -------------------------------------------------------
     def _check_out_dir(self) -> None:
@@ -151,50 +146,30 @@ class Trainer:
                 f"or --force to start over"
             )
 
-    def _groups(self) -> dict:
-        groups = {
-            "generator": self.generator.variables,
-            "discriminator": self.discriminator.variables,
-            "g_opt": self.g_opt.variables,
-            "d_opt": self.d_opt.variables,
-            "seed": [self.seed_generator.state],
-        }
-        if self.ema is not None:
-            groups["ema"] = self.ema.variables
-        return groups
-
     # -- the compiled step ---------------------------------------------------
-    def _before_step(self) -> None:
-        self.enter_phase(self.step * self.batch_size)
+    def prepare_step(self, images_seen: int | None = None) -> None:
+        """Runs the step's ``on_images`` hook and (re)builds the compiled step
+        when its graph key changes (ProGAN's growth phases).
 
-    def enter_phase(self, images_seen: int) -> None:
-        """Runs the step object's optional schedule hook (ProGAN's growth phase).
-
-        A step object with ``on_step(step, images_seen, models)`` may change the
-        models' state (eagerly) before each compiled step; it returns a hashable
-        graph key, and a new key recompiles the step (the graph depends on it).
-        The trainer calls this before every step; benchmarks call it to time a
-        given phase.
+        The loop calls it before every step with the images seen so far;
+        ``images_seen`` sets another point of the schedule.
         """
-        hook = getattr(self.step_logic, "on_step", None)
-        if hook is None:
-            return
-        models = {"generator": self.generator, "discriminator": self.discriminator, "ema": self.ema}
-        key = hook(self.step, images_seen, models)
+        seen = self.state.images_seen if images_seen is None else images_seen
+        key = self.gan_step.on_images(seen, self.state)
         if key != self._graph_key:
             self._graph_key = key
-            self._train_step = backends.build_train_step(self, self.config.jit_compile, strategy=self.strategy)
+            self.train_step = build_train_step(self.gan_step, self.state, ema_decay=self.recipe.ema_decay,
+                                               jit_compile=self.config.jit_compile, strategy=self.strategy)
+
+    def run_step(self, real) -> dict:
+        """One training step on the batch ``real``: :meth:`prepare_step`, then the compiled step."""
+        self.prepare_step()
+        return self.train_step(real)
 
     # -- helpers used at epoch ends and at the end ---------------------------
     @property
     def step(self) -> int:
-        # The optimiser's counter is updated inside the compiled step, so it is
-        # right even if Ctrl-C lands between the step and our bookkeeping.
-        return int(self.g_opt.iterations.numpy())
-
-    def shipped_generator(self):
-        """The generator to publish: the EMA copy when the recipe keeps one."""
-        return self.ema if self.ema is not None else self.generator
+        return self.state.step
 
     def _latents(self, n: int, seed: int):
         return self.view.sample_latents(n, seed)
@@ -206,8 +181,8 @@ class Trainer:
         return keras.ops.convert_to_numpy(model(self._latents(64, GRID_SEED), training=False))
 
     def save_checkpoint(self) -> None:
-        self.state["step"] = self.step
-        ckpt_lib.save(self.checkpoint_path, self._groups(), self.state)
+        self.record["step"] = self.step
+        ckpt_lib.save(self.checkpoint_path, self.state.checkpoint_groups(), self.record)
 
     # -- the loop --------------------------------------------------------------
     def fit(self) -> dict:
@@ -238,13 +213,12 @@ class Trainer:
         try:
             while self.step < self.total_steps:
                 epoch, skip = divmod(self.step, self.steps_per_epoch)
-                ds = tf.data.Dataset.from_tensor_slices(self.images)
-                ds = ds.shuffle(len(self.images), seed=self.recipe.seed + epoch, reshuffle_each_iteration=False)
-                ds = ds.batch(self.batch_size, drop_remainder=True).skip(skip).prefetch(tf.data.AUTOTUNE)
+                ds = data_lib.images_dataset(self.images, self.batch_size, seed=self.recipe.seed + epoch,
+                                             skip_batches=skip)
                 for real in ds:
-                    self._before_step()
+                    self.prepare_step()
                     t0 = time.perf_counter()
-                    losses = self._train_step(real)
+                    losses = self.train_step(real)
                     values = {k: float(v) for k, v in losses.items()}
                     if compile_s is None:
                         compile_s = time.perf_counter() - t0
@@ -267,7 +241,7 @@ class Trainer:
                         mean = {k: float(np.mean([w[k] for w in window])) for k in values}
                         window = []
                         ips = timed_steps * self.batch_size / max(time.perf_counter() - t_timed, 1e-9)
-                        self.state["history"].append({"step": step, **mean, "images_per_s": ips})
+                        self.record["history"].append({"step": step, **mean, "images_per_s": ips})
                         if writer is not None:
                             with writer.as_default(step=step):
                                 for k, v in mean.items():
@@ -311,12 +285,12 @@ class Trainer:
             "steps_this_run": self.step - start_step,
             "images_seen": self.step * self.batch_size,
             "epochs": self.step / self.steps_per_epoch,
-            "wall_clock_s": round(self.state["wall_clock_s"], 1),
+            "wall_clock_s": round(self.record["wall_clock_s"], 1),
             "train_images_per_s_this_run": round(ips, 1) if ips else None,
             "first_step_compile_s": round(compile_s, 2) if compile_s else None,
-            "final_losses": self.state["history"][-1] if self.state["history"] else None,
+            "final_losses": self.record["history"][-1] if self.record["history"] else None,
         }
-        self.state["summary"] = summary
+        self.record["summary"] = summary
         if self.step >= self.total_steps:
             self._write_final(summary)
         if not distribute.is_chief(self.strategy):
@@ -324,12 +298,12 @@ class Trainer:
         return summary
 
     def _add_wall_clock(self, t_start: float) -> None:
-        self.state["wall_clock_s"] += time.perf_counter() - t_start
+        self.record["wall_clock_s"] += time.perf_counter() - t_start
 
     def _end_of_epoch(self, epoch: int, writer) -> None:
-        model = self.shipped_generator()
-        if self.ema is not None:
-            self._recalibrate(self.ema)
+        model = self.state.shipped_generator
+        if self.state.ema is not None:
+            self._recalibrate(self.state.ema)
         grid = self._grid(model)
         images_lib.save_png(grid, self.out_dir / "samples" / f"epoch_{epoch:03d}.png")
         if writer is not None:
@@ -341,34 +315,30 @@ class Trainer:
         final = self.out_dir / "final"
         final.mkdir(parents=True, exist_ok=True)
         live = self.preset.generator(**self.preset.generator_config, name="generator_live")
-        live.set_weights(self.generator.get_weights())
+        live.set_weights(self.state.generator.get_weights())
         self._recalibrate(live)
-        if self.ema is not None:
-            self._recalibrate(self.ema)
-        for tag, model in (("generator", self.shipped_generator()), ("generator_live", live)):
+        if self.state.ema is not None:
+            self._recalibrate(self.state.ema)
+        for tag, model in (("generator", self.state.shipped_generator), ("generator_live", live)):
             model.save_weights(final / f"{tag}.weights.h5")
             images_lib.save_png(self._grid(model), final / f"{tag}_samples.png", ncols=8)
-        self.discriminator.save_weights(final / "discriminator.weights.h5")
-        card = {
-            "name": self.preset.name,
-            "family": self.preset.family,
-            "dataset": self.preset.dataset,
-            "train_images": len(self.images),
-            "recipe": {**self.recipe.to_dict(), "batch_size": self.batch_size, "epochs": self.epochs},
-            "generator_config": self.preset.generator_config,
-            "discriminator_config": self.preset.discriminator_config,
-            "step": {"class": type(self.step_logic).__name__, **self.step_logic.get_config()},
-            "shipped_generator": "ema" if self.ema is not None else "live",
-            "batchnorm_statistics": f"recalibrated on {RECALIBRATION_SIZE} latents (seed {RECALIBRATION_SEED})",
-            "generator_params": int(self.generator.count_params()),
-            "discriminator_params": int(self.discriminator.count_params()),
-            "strategy": self.config.strategy,
-            "replicas": self.replicas,
-            "xla": self.config.jit_compile,
-            "run": summary,
-            "environment": environment(),
-        }
-        (final / "run_card.json").write_text(json.dumps(card, indent=2, default=str) + "\n")
+        self.state.discriminator.save_weights(final / "discriminator.weights.h5")
+        card = card_lib.run_card(
+            self.preset,
+            train_images=len(self.images),
+            recipe={**self.recipe.to_dict(), "batch_size": self.batch_size, "epochs": self.epochs},
+            step={"class": type(self.gan_step).__name__, **self.gan_step.get_config()},
+            shipped_generator="ema" if self.state.ema is not None else "live",
+            batchnorm_statistics=f"recalibrated on {RECALIBRATION_SIZE} latents (seed {RECALIBRATION_SEED})",
+            generator_params=int(self.state.generator.count_params()),
+            discriminator_params=int(self.state.discriminator.count_params()),
+            strategy=self.config.strategy,
+            replicas=self.replicas,
+            xla=self.config.jit_compile,
+            run=summary,
+            environment=environment(),
+        )
+        card_lib.write_run_card(final / "run_card.json", card)
 
 
 def environment() -> dict:

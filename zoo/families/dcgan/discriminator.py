@@ -22,7 +22,7 @@ class DCGANDiscriminator(keras.Model):
 
     Examples:
     >>> d = DCGANDiscriminator(image_shape=(28, 28, 1))
-    >>> d(np.zeros((2, 28, 28, 1), "float32")).shape
+    >>> tuple(d(np.zeros((2, 28, 28, 1), "float32")).shape)  # one logit per image
     (2, 1)
     """
 

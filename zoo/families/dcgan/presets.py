@@ -9,6 +9,16 @@ from zoo.training.step import NonSaturatingStep
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
+
+def _tiny(activation: str) -> dict:
+    """The family's tiny test configuration (see zoo.registry.tiny_preset); dropout off so
+    that every backend draws the same step."""
+    return dict(
+        generator_config=dict(latent_dim=8, base_shape=(7, 7, 8), filters=(4,), strides=(2,), activation=activation),
+        discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dropout=0.0),
+    )
+
+
 register(
     Preset(
         name="dcgan-mnist",
@@ -27,6 +37,7 @@ register(
         weights_dir=WEIGHTS_DIR,
         generator_weights=WeightsFile("dcgan-mnist.generator.weights.h5", "8767725d05ea3ede023f03c36370ac473eadf420542bf9e0d8ddd88d7a0fea08"),
         discriminator_weights=WeightsFile("dcgan-mnist.discriminator.weights.h5", "00d15642e0f1ddd496071f2d99139cbecd1b240a61251e847fba9333a1628e85"),
+        tiny=_tiny("leaky_relu"),
     )
 )
 
@@ -47,5 +58,6 @@ register(
         weights_dir=WEIGHTS_DIR,
         generator_weights=WeightsFile("dcgan-fashion-mnist.generator.weights.h5", "a8236750cb66c7ddd2528a0d5c02c85c1e1ab6e06c8613fbf590c332acb2d6d5"),
         discriminator_weights=WeightsFile("dcgan-fashion-mnist.discriminator.weights.h5", "e924490e110346315e552762b0ab8e3590b12373f48534916777abfba8273abb"),
+        tiny=_tiny("relu"),
     )
 )

@@ -12,7 +12,15 @@ def register(subparsers) -> None:
     """Adds the ``traverse`` and ``codes`` subcommands to the ``gan-zoo`` parser.
 
     Examples:
-    >>> register(parser.add_subparsers())  # then: gan-zoo traverse infogan-mnist --code c1 -o grid.png
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="gan-zoo")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["traverse", "infogan-mnist", "--code", "c1", "--rows", "2", "--untrained",
+    ...                           "-o", "grid.png"])
+    >>> args.func(args)  # gan-zoo traverse infogan-mnist --code c1 --rows 2 --untrained -o grid.png
+    wrote a 2x10 traversal of c1 for infogan-mnist (seed 0) to grid.png
+    >>> parser.parse_args(["codes", "infogan-mnist", "--samples-per-code", "100"]).func.__name__
+    'run_codes'
     """
     _register_traverse(subparsers)
     _register_codes(subparsers)
@@ -84,13 +92,11 @@ def _register_codes(subparsers) -> None:
 
 
 def run_codes(args) -> None:
-    import json
-
     import zoo
+    from zoo import atomic
     from zoo.families.infogan import disentanglement as dis
     from zoo.families.infogan.model import InfoGANModel
     from zoo.registry import get_preset
-    from zoo.training.checkpoint import atomic_write_bytes
 
     preset = get_preset(args.name)
     if not issubclass(preset.model_class or zoo.ZooModel, InfoGANModel):
@@ -138,7 +144,7 @@ def run_codes(args) -> None:
     }
     print(dis.format_table(report))
     if args.out:
-        atomic_write_bytes(Path(args.out), (json.dumps(report, indent=2) + "\n").encode())
+        atomic.write_json(args.out, report)
         print(f"wrote {args.out}")
     if args.figure:
         print(f"wrote {dis.confusion_png(report, args.figure)}")

@@ -37,8 +37,8 @@ class InfoGANDiscriminator(keras.Model):
     Examples:
     >>> d = InfoGANDiscriminator()
     >>> out = d(np.zeros((2, 28, 28, 1), "float32"))
-    >>> out["logit"].shape, out["cat_logits"].shape, out["cont_mean"].shape
-    ((2, 1), (2, 10), (2, 2))
+    >>> {k: tuple(v.shape) for k, v in sorted(out.items())}
+    {'cat_logits': (2, 10), 'cont_log_std': (2, 2), 'cont_mean': (2, 2), 'logit': (2, 1)}
     """
 
     def __init__(

@@ -21,8 +21,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo.card import CODES_KEY
+
 PROTOCOL = "gan-zoo-infogan-codes-v1"
-CARD_KEY = "infogan_codes"  # the block under the card's "metrics"
+CARD_KEY = CODES_KEY  # the block under the card's "metrics"
 DEFAULT_SAMPLES_PER_CODE = 1000
 DEFAULT_Q_SAMPLES = 10_000
 
@@ -278,7 +280,7 @@ def confusion_png(report: dict, path, cell: int = 36) -> Path:
     """
     from PIL import Image, ImageDraw
 
-    from zoo.training.checkpoint import atomic_write_bytes
+    from zoo import atomic
 
     cat = report["category"]
     confusion = np.asarray(cat["confusion"], np.float64)  # (K codes, K classes)
@@ -306,8 +308,7 @@ def confusion_png(report: dict, path, cell: int = 36) -> Path:
                        outline="red", width=2)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
-    atomic_write_bytes(Path(path), buf.getvalue())
-    return Path(path)
+    return atomic.write_bytes(path, buf.getvalue())
 
 
 def write_card_codes(preset, report: dict) -> Path:

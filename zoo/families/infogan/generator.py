@@ -37,7 +37,7 @@ class InfoGANGenerator(keras.Model):
     Examples:
     >>> g = InfoGANGenerator()
     >>> x = g({"z": np.zeros((2, 62)), "c_cat": np.eye(10)[[3, 7]], "c_cont": np.zeros((2, 2))})
-    >>> x.shape
+    >>> tuple(x.shape)
     (2, 28, 28, 1)
     """
 

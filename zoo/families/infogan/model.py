@@ -18,12 +18,16 @@ class InfoGANModel(ZooModel):
     arbitrary: training finds the digit classes unsupervised, in its own order.
 
     Examples:
+    >>> import zoo
     >>> m = zoo.load("infogan-mnist", with_discriminator=True)
-    >>> m.sample(64, seed=0, category=3).shape   # all 64 share categorical code 3
+    >>> x = m.sample(64, seed=0, category=3)   # all 64 share categorical code 3
+    >>> x.shape
     (64, 28, 28, 1)
-    >>> x = m.sample(64, seed=0, continuous=[0.5, -1])
-    >>> m.infer_codes(x)["continuous"].shape
-    (64, 2)
+    >>> codes = m.infer_codes(x)               # Q reads the codes back
+    >>> codes["category"].shape, codes["continuous"].shape
+    ((64, 10), (64, 2))
+    >>> int(np.bincount(codes["category"].argmax(axis=1)).argmax())
+    3
     """
 
     latent_distribution = (

@@ -36,5 +36,12 @@ register(
         generator_weights=WeightsFile("infogan-mnist.generator.weights.h5", "ad6871c76f65e8d5826b9cf4068f65ecedab6b676a39da760672a7419803d68a"),
         discriminator_weights=WeightsFile("infogan-mnist.discriminator.weights.h5", "d28ff9a3b93fe33488c18b064f6e2176062015f78cd63cdb1774578f3632da28"),
         model_class=InfoGANModel,
+        # The family's tiny test configuration (see zoo.registry.tiny_preset).
+        tiny=dict(
+            generator_config=dict(latent_dim=6, num_categories=10, num_continuous=2, dense_units=16,
+                                  base_shape=(7, 7, 4), filters=(4,)),
+            discriminator_config=dict(image_shape=(28, 28, 1), filters=(4, 8), dense_units=16, q_units=8,
+                                      num_categories=10, num_continuous=2),
+        ),
     )
 )

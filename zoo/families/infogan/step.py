@@ -7,9 +7,10 @@ from keras import ops
 
 from zoo.families.infogan import information
 from zoo.training import losses as gan_losses
+from zoo.training.step import GANStep
 
 
-class InfoGANStep:
+class InfoGANStep(GANStep):
     """Draws noise and codes, and adds the mutual-information term to both losses.
 
     ``L_I = CE(c_cat | x) + continuous_weight * NLL(c_cont | x)`` on the
@@ -38,9 +39,13 @@ class InfoGANStep:
         continuous_weight: extra weight of the continuous NLL inside L_I.
 
     Examples:
-    >>> step = InfoGANStep.from_preset(get_preset("infogan-mnist"))
+    >>> from zoo.model import build
+    >>> from zoo.registry import tiny_preset
+    >>> preset = tiny_preset("infogan-mnist")
+    >>> g, d = build(preset)
+    >>> step = InfoGANStep.from_preset(preset)
     >>> latents = step.sample_latents(8, keras.random.SeedGenerator(0))
-    >>> sorted(step.losses(g, d, real, latents))
+    >>> sorted(step.losses(g, d, keras.ops.zeros((8, 28, 28, 1)), latents))
     ['d_loss', 'g_loss', 'mi_cat', 'mi_cont', 'q_cat_acc']
     """
 

@@ -20,7 +20,7 @@ class MLPDiscriminator(keras.Model):
 
     Examples:
     >>> d = MLPDiscriminator()
-    >>> d(np.zeros((2, 28, 28, 1), "float32")).shape
+    >>> tuple(d(np.zeros((2, 28, 28, 1), "float32")).shape)
     (2, 1)
     """
 

@@ -34,7 +34,7 @@ class MLPGenerator(keras.Model):
 
     Examples:
     >>> g = MLPGenerator(latent_dim=30, hidden_units=(100, 150), batch_norm=False, activation="gelu")
-    >>> g(np.zeros((2, 30), "float32")).shape
+    >>> tuple(g(np.zeros((2, 30), "float32")).shape)
     (2, 28, 28, 1)
     """
 

@@ -9,6 +9,20 @@ from zoo.training.step import NonSaturatingStep
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
+MNIST_G = dict(latent_dim=100, hidden_units=(256, 512), batch_norm=True, activation="leaky_relu")
+MNIST_D = dict(hidden_units=(512, 256), batch_norm=True, activation="leaky_relu")
+FASHION_G = dict(latent_dim=30, hidden_units=(100, 150), batch_norm=False, activation="gelu")
+FASHION_D = dict(hidden_units=(150, 100), batch_norm=False, activation="gelu")
+
+
+def _tiny(generator_config: dict, discriminator_config: dict) -> dict:
+    """The family's tiny test configuration (see zoo.registry.tiny_preset)."""
+    return dict(
+        generator_config={**generator_config, "latent_dim": 8, "hidden_units": (16, 16)},
+        discriminator_config={**discriminator_config, "hidden_units": (16, 8)},
+    )
+
+
 register(
     Preset(
         name="mlpgan-mnist",
@@ -16,9 +30,10 @@ register(
         dataset="mnist",
         description="Fully connected GAN of seed 004 (256-512 generator, 512-256 discriminator, batch norm)",
         generator=MLPGenerator,
-        generator_config=dict(latent_dim=100, hidden_units=(256, 512), batch_norm=True, activation="leaky_relu"),
+        generator_config=MNIST_G,
         discriminator=MLPDiscriminator,
-        discriminator_config=dict(hidden_units=(512, 256), batch_norm=True, activation="leaky_relu"),
+        discriminator_config=MNIST_D,
+        tiny=_tiny(MNIST_G, MNIST_D),
         step=NonSaturatingStep,
         # D's batch norm must see real and fake together, else the border drifts (see NonSaturatingStep).
         step_config=dict(joint_batch=True),
@@ -36,9 +51,10 @@ register(
         dataset="fashion-mnist",
         description="Small fully connected GAN of seed 002 (latent 30, GELU 100-150 / 150-100)",
         generator=MLPGenerator,
-        generator_config=dict(latent_dim=30, hidden_units=(100, 150), batch_norm=False, activation="gelu"),
+        generator_config=FASHION_G,
         discriminator=MLPDiscriminator,
-        discriminator_config=dict(hidden_units=(150, 100), batch_norm=False, activation="gelu"),
+        discriminator_config=FASHION_D,
+        tiny=_tiny(FASHION_G, FASHION_D),
         step=NonSaturatingStep,
         recipe=TrainRecipe(batch_size=64, epochs=20, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5),
         weights_dir=WEIGHTS_DIR,

@@ -11,7 +11,13 @@ def register(subparsers) -> None:
     """Adds the ``growth`` subcommand (a ProGAN grid: one row per resolution, one column per seed).
 
     Examples:
-    >>> register(parser.add_subparsers())  # then: gan-zoo growth progan-fashion-mnist -o growth.png
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="gan-zoo")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["growth", "progan-fashion-mnist", "--seeds", "0,1", "--untrained",
+    ...                           "-o", "growth.png"])
+    >>> args.func(args)  # gan-zoo growth progan-fashion-mnist --seeds 0,1 --untrained -o growth.png
+    wrote a growth grid of progan-fashion-mnist (resolutions [4, 8, 16, 32] x seeds [0, 1]) to growth.png
     """
     p = subparsers.add_parser(
         "growth",

@@ -34,7 +34,7 @@ class ProGANDiscriminator(GrowthMixin, keras.Model):
 
     Examples:
     >>> d = ProGANDiscriminator(image_shape=(32, 32, 1), filters=(64, 64, 32, 16))
-    >>> d(np.zeros((4, 32, 32, 1), "float32")).shape
+    >>> tuple(d(np.zeros((4, 32, 32, 1), "float32")).shape)
     (4, 1)
     """
 

@@ -39,10 +39,10 @@ class ProGANGenerator(GrowthMixin, keras.Model):
 
     Examples:
     >>> g = ProGANGenerator(latent_dim=64, resolution=32, filters=(64, 64, 32, 16))
-    >>> g(np.zeros((2, 64), "float32")).shape
+    >>> tuple(g(np.zeros((2, 64), "float32")).shape)
     (2, 32, 32, 1)
-    >>> g.generate_at(np.zeros((2, 64), "float32"), 8).shape
-    TensorShape([2, 8, 8, 1])
+    >>> tuple(g.generate_at(np.zeros((2, 64), "float32"), 8).shape)
+    (2, 8, 8, 1)
     """
 
     def __init__(self, latent_dim: int = 128, resolution: int = 32, filters=(128, 128, 64, 32),

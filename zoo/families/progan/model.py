@@ -18,6 +18,7 @@ class ProGANModel(ZooModel):
     stage of growth on top of the blocks' later training.
 
     Examples:
+    >>> import zoo
     >>> m = zoo.load("progan-fashion-mnist", weights=None)
     >>> m.sample(4, seed=0).shape, m.sample(4, seed=0, resolution=8).shape
     ((4, 32, 32, 1), (4, 8, 8, 1))

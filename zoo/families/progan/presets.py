@@ -50,5 +50,12 @@ register(
         discriminator_weights=WeightsFile("progan-fashion-mnist.discriminator.weights.h5", "27682c6a99a89218b9ef8ca4c5b7608455291b14b9bd565025a1b498d1a9f742"),
         pad_to=32,
         model_class=ProGANModel,
+        # The family's tiny test configuration (see zoo.registry.tiny_preset): grows 4 -> 8
+        # in 16 + 16 images, two steps of batch 8 per phase, so a few steps cross a fade-in.
+        tiny=dict(
+            generator_config=dict(latent_dim=8, resolution=8, filters=(8, 4)),
+            discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4),
+            recipe=dict(schedule=GrowthSchedule(resolutions=(4, 8), fade_images=16, stabilise_images=16)),
+        ),
     )
 )

@@ -6,12 +6,18 @@ import keras
 
 from zoo.families.progan.wgan_gp import wgan_gp_losses
 from zoo.layers import downsample_avg, upsample_nearest
+from zoo.training.step import GANStep, StepCost
+
+# Forward G + 3D (real, fake, interpolates); backward ~2x forward; the penalty's
+# input gradient (D) and its double backward (4D).
+WGAN_GP_COST = StepCost(3, 13, "3*G + 13*D (forward G + 3D incl. interpolates; backward ~2x forward; "
+                        "the penalty's input gradient D and its double backward 4D)")
 
 
-class ProGANStep:
+class ProGANStep(GANStep):
     """Draws z and the penalty's mixing weights, and sets the growth phase.
 
-    The trainer calls :meth:`on_step` before every compiled step with the
+    The trainer calls :meth:`on_images` before every compiled step with the
     images seen so far; it puts the generator, discriminator and generator
     EMA into the schedule's phase (resolution, fading, alpha) and returns the
     phase's ``(resolution, fading)``, which the trainer uses to recompile the
@@ -33,14 +39,18 @@ class ProGANStep:
         final_resolution: the size of the images the trainer feeds.
 
     Examples:
-    >>> step = ProGANStep.from_preset(get_preset("progan-fashion-mnist"))
-    >>> step.on_step(0, 0, {"generator": g, "discriminator": d})
-    (4, False)
-    >>> sorted(step.losses(g, d, real, step.sample_latents(8, keras.random.SeedGenerator(0))))
+    >>> from zoo.registry import tiny_preset
+    >>> from zoo.training import TrainState
+    >>> preset = tiny_preset("progan-fashion-mnist")
+    >>> state = TrainState.create(preset)
+    >>> step = ProGANStep.from_preset(preset)
+    >>> step.on_images(0, state), step.on_images(16, state), step.steady_state_images()
+    ((4, False), (8, True), 32)
+    >>> real = keras.ops.zeros((8, 8, 8, 1))
+    >>> latents = step.sample_latents(8, keras.random.SeedGenerator(0))
+    >>> sorted(step.losses(state.generator, state.discriminator, real, latents))
     ['alpha', 'd_loss', 'g_loss', 'gp', 'resolution', 'wdist']
     """
-
-    penalty = "wgan-gp"  # the discriminator's input-gradient penalty (WGAN-GP); benchmarks count its FLOPs
 
     def __init__(self, latent_dim: int, schedule, gp_weight: float = 10.0, drift_weight: float = 1e-3,
                  final_resolution: int = 32):
@@ -67,13 +77,19 @@ class ProGANStep:
         return {"latent_dim": self.latent_dim, "gp_weight": self.gp_weight,
                 "drift_weight": self.drift_weight, "final_resolution": self.final_resolution}
 
-    def on_step(self, step: int, images_seen: int, models: dict):
-        """Enters the phase of ``images_seen`` on every growing model; returns the graph key."""
+    def on_images(self, images_seen: int, state):
+        """Enters the phase of ``images_seen`` on G, D and the EMA; returns the graph key."""
         self.phase = self.schedule.phase_at(images_seen)
-        for model in models.values():
-            if hasattr(model, "set_growth"):
-                self._enter(model, self.phase.alpha)
+        for model in state.models():
+            self._enter(model, self.phase.alpha)
         return self.phase.key
+
+    def cost(self) -> StepCost:
+        return WGAN_GP_COST
+
+    def steady_state_images(self) -> int:
+        """The fully grown network (its cost is what the rest of the run pays)."""
+        return self.schedule.images_to_final_resolution
 
     def _enter(self, model, alpha=None) -> None:
         if model.growth != self.phase.key:
@@ -97,7 +113,7 @@ class ProGANStep:
         return upsample_nearest(x, factor)
 
     def losses(self, generator, discriminator, real, latents) -> dict:
-        # Structure only: inside a compiled step the phase is fixed (on_step set
+        # Structure only: inside a compiled step the phase is fixed (on_images set
         # it and chose the trace); alpha is read from the models' variables.
         self._enter(generator)
         self._enter(discriminator)

@@ -11,7 +11,14 @@ def register(subparsers) -> None:
     """Adds the ``mix`` subcommand to the ``gan-zoo`` parser.
 
     Examples:
-    >>> register(parser.add_subparsers())  # then: gan-zoo mix stylegan-fashion-mnist --rows 1,2,3 --cols 4,5,6 -o mix.png
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="gan-zoo")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["mix", "stylegan-fashion-mnist", "--rows", "1", "--cols", "4,5", "--untrained",
+    ...                           "-o", "mix.png"])
+    >>> args.func(args)  # gan-zoo mix stylegan-fashion-mnist --rows 1 --cols 4,5 --untrained -o mix.png
+    wrote a 1x2 style-mixing grid for stylegan-fashion-mnist (4 of 8 styles, the coarsest, from the rows;
+    psi 1.0) to mix.png
     """
     p = subparsers.add_parser(
         "mix",
@@ -48,7 +55,13 @@ def register_truncation(subparsers) -> None:
     """Adds the ``truncation`` subcommand (a StyleGAN truncation strip).
 
     Examples:
-    >>> register_truncation(parser.add_subparsers())  # then: gan-zoo truncation stylegan-fashion-mnist -o strip.png
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="gan-zoo")
+    >>> register_truncation(parser.add_subparsers())
+    >>> args = parser.parse_args(["truncation", "stylegan-fashion-mnist", "--seeds", "0,1", "--psi", "0,1",
+    ...                           "--untrained", "-o", "strip.png"])
+    >>> args.func(args)  # gan-zoo truncation stylegan-fashion-mnist --seeds 0,1 --psi 0,1 --untrained -o strip.png
+    wrote a truncation strip of stylegan-fashion-mnist (2 seeds x psi [0.0, 1.0]) to strip.png
     """
     p = subparsers.add_parser(
         "truncation",

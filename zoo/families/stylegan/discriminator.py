@@ -25,7 +25,7 @@ class StyleGANDiscriminator(ProGANDiscriminator):
 
     Examples:
     >>> d = StyleGANDiscriminator(image_shape=(32, 32, 1), filters=(64, 64, 32, 16))
-    >>> d(np.zeros((4, 32, 32, 1), "float32")).shape
+    >>> tuple(d(np.zeros((4, 32, 32, 1), "float32")).shape)
     (4, 1)
     """
 

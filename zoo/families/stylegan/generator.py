@@ -42,7 +42,7 @@ class StyleGANGenerator(keras.Model):
 
     Examples:
     >>> g = StyleGANGenerator(latent_dim=16, w_dim=16, mapping_layers=2, filters=(16, 16, 8, 8))
-    >>> g({"z": np.zeros((2, 16), "float32"), "truncation_psi": np.ones((2, 1), "float32")}).shape
+    >>> tuple(g({"z": np.zeros((2, 16), "float32"), "truncation_psi": np.ones((2, 1), "float32")}).shape)
     (2, 32, 32, 1)
     >>> g.num_ws
     8

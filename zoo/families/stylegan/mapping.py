@@ -33,7 +33,7 @@ class MappingNetwork(keras.layers.Layer):
 
     Examples:
     >>> f = MappingNetwork(latent_dim=64, w_dim=32, num_layers=2)
-    >>> f(np.zeros((3, 64), "float32")).shape
+    >>> tuple(f(np.zeros((3, 64), "float32")).shape)
     (3, 32)
     """
 

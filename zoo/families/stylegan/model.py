@@ -42,6 +42,7 @@ class StyleGANModel(ZooModel):
     for the ``ZooModel`` interface) or on how many are drawn at once.
 
     Examples:
+    >>> import zoo
     >>> m = zoo.load("stylegan-fashion-mnist", weights=None)
     >>> m.sample(4, seed=0, truncation_psi=0.7).shape
     (4, 32, 32, 1)

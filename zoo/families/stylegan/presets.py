@@ -55,5 +55,11 @@ register(
         discriminator_weights=WeightsFile("stylegan-fashion-mnist.discriminator.weights.h5", "419e81246508aa296cffaef6d4607a0ff34f4045a33f6487799607f6fd23cc83"),
         pad_to=32,
         model_class=StyleGANModel,
+        # The family's tiny test configuration (see zoo.registry.tiny_preset).
+        tiny=dict(
+            generator_config=dict(latent_dim=8, w_dim=8, mapping_layers=2, resolution=8, filters=(8, 4),
+                                  image_channels=1, truncation_cutoff=2),
+            discriminator_config=dict(image_shape=(8, 8, 1), filters=(8, 4), mbstd_group_size=4),
+        ),
     )
 )

@@ -9,9 +9,15 @@ from zoo.families.stylegan.r1 import real_logits_and_r1
 from zoo.families.stylegan.styles import broadcast_ws, mix_styles
 from zoo.families.stylegan.synthesis import layer_resolutions
 from zoo.training import losses as gan_losses
+from zoo.training.step import GANStep, StepCost
+
+# Forward G + 2D; backward ~2x forward; R1's input gradient (D) and its double
+# backward (4D) replace the real branch's plain backward (2D).
+R1_COST = StepCost(3, 10, "3*G + 10*D (forward G + 2D; backward ~2x forward; "
+                   "R1's input gradient D and its double backward 4D replace the real branch's 2D)")
 
 
-class StyleGANStep:
+class StyleGANStep(GANStep):
     """Draws two latents, a crossover and the noise maps; mixes styles; NS loss + R1.
 
     Per step (Karras et al., 2019, Sec. 3.1 and App. C):
@@ -27,10 +33,11 @@ class StyleGANStep:
     * ``g_loss = mean(softplus(-D(fake)))``,
       ``d_loss = mean(softplus(D(fake))) + mean(softplus(-D(real))) + r1_gamma / 2 * R1``.
 
-    The trainer's EMA averages trainable weights only; the authors copy the
-    non-trainable ones (``w_avg``, the noise buffers) into the averaged
-    generator. :meth:`on_step` hands this step the EMA generator, and the
-    compiled step then sets its ``w_avg`` to the live one's after each update.
+    ``losses`` returns the batch mean of w as ``aux``; :meth:`after_update`
+    moves the live generator's ``w_avg`` towards it. The trainer's EMA
+    averages trainable weights only; the authors copy the non-trainable ones
+    (``w_avg``, the noise buffers) into the averaged generator, so
+    :meth:`after_update` also sets the EMA's ``w_avg`` to the live one's.
 
     Besides the losses the returned dict holds ``r1`` (the unweighted
     penalty) and ``crossover`` (the batch's k; num_ws when not mixed).
@@ -43,12 +50,16 @@ class StyleGANStep:
         w_avg_decay: decay of the running average of w (0.995).
 
     Examples:
-    >>> step = StyleGANStep.from_preset(get_preset("stylegan-fashion-mnist"))
-    >>> sorted(step.losses(g, d, real, step.sample_latents(8, keras.random.SeedGenerator(0))))
-    ['crossover', 'd_loss', 'g_loss', 'r1']
+    >>> from zoo.model import build
+    >>> from zoo.registry import tiny_preset
+    >>> preset = tiny_preset("stylegan-fashion-mnist")
+    >>> g, d = build(preset)
+    >>> step = StyleGANStep.from_preset(preset)
+    >>> real = keras.ops.zeros((4, 8, 8, 1))
+    >>> out = step.losses(g, d, real, step.sample_latents(4, keras.random.SeedGenerator(0)))
+    >>> sorted(out), tuple(out["aux"]["w_mean"].shape)
+    (['aux', 'crossover', 'd_loss', 'g_loss', 'r1'], (8,))
     """
-
-    penalty = "r1"  # the discriminator's input-gradient penalty (R1); benchmarks count its FLOPs
 
     def __init__(self, latent_dim: int, resolution: int = 32, r1_gamma: float = 0.01,
                  style_mixing_prob: float = 0.9, w_avg_decay: float = 0.995):
@@ -61,7 +72,6 @@ class StyleGANStep:
         self.w_avg_decay = float(w_avg_decay)
         self.layer_resolutions = layer_resolutions(self.resolution)
         self.num_ws = len(self.layer_resolutions)
-        self.followers = []  # generators whose w_avg mirrors the live one's (the EMA)
 
     @classmethod
     def from_preset(cls, preset):
@@ -77,11 +87,8 @@ class StyleGANStep:
             "w_avg_decay": self.w_avg_decay,
         }
 
-    def on_step(self, step: int, images_seen: int, models: dict):
-        """Records the EMA generator (before the step is traced); the graph never changes."""
-        ema = models.get("ema")
-        self.followers = [ema] if ema is not None else []
-        return "stylegan"
+    def cost(self) -> StepCost:
+        return R1_COST
 
     def sample_latents(self, batch_size: int, seed_generator) -> dict:
         """z, z_mix (N, latent_dim); crossover (scalar int32); noise: one (N, H, H, 1) map per layer."""
@@ -93,15 +100,15 @@ class StyleGANStep:
         noise = [keras.random.normal((batch_size, r, r, 1), seed=seed_generator) for r in self.layer_resolutions]
         return {"z": z, "z_mix": z_mix, "crossover": crossover, "noise": noise}
 
-    def update_w_avg(self, generator, w) -> None:
-        generator.truncation.update(w, self.w_avg_decay)
-        for follower in self.followers:
-            follower.truncation.w_avg.assign(generator.truncation.w_avg)
+    def after_update(self, state, aux: dict) -> None:
+        """Moves the live ``w_avg`` towards this batch's mean w; the EMA copies it."""
+        state.generator.truncation.update_towards(aux["w_mean"], self.w_avg_decay)
+        if state.ema is not None:
+            state.ema.truncation.w_avg.assign(state.generator.truncation.w_avg)
 
     def losses(self, generator, discriminator, real, latents) -> dict:
         w = generator.mapping(latents["z"], training=True)  # (N, w_dim)
         w_mix = generator.mapping(latents["z_mix"], training=True)
-        self.update_w_avg(generator, w)
         ws = mix_styles(broadcast_ws(w, self.num_ws), broadcast_ws(w_mix, self.num_ws), latents["crossover"])
         fake = generator.synthesis(ws, noise_mode="random", noise=latents["noise"], training=True)  # (N, R, R, C)
         fake_logits = discriminator(fake, training=True)  # (N, 1)
@@ -112,4 +119,5 @@ class StyleGANStep:
             "d_loss": d_loss + 0.5 * self.r1_gamma * r1,
             "r1": r1,
             "crossover": ops.cast(latents["crossover"], "float32"),
+            "aux": {"w_mean": ops.mean(ops.cast(ops.stop_gradient(w), "float32"), axis=0)},  # (w_dim,)
         }

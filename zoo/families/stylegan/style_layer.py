@@ -54,7 +54,7 @@ class StyleLayer(keras.layers.Layer):
     Examples:
     >>> layer = StyleLayer(16, w_dim=32, resolution=8, upsample=True)
     >>> layer.build((None, 4, 4, 16))
-    >>> layer(np.zeros((2, 4, 4, 16), "float32"), np.zeros((2, 32), "float32"), noise="const").shape
+    >>> tuple(layer(np.zeros((2, 4, 4, 16), "float32"), np.zeros((2, 32), "float32"), noise="const").shape)
     (2, 8, 8, 16)
     """
 

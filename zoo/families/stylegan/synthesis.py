@@ -54,8 +54,8 @@ class SynthesisNetwork(keras.layers.Layer):
 
     Examples:
     >>> g = SynthesisNetwork(resolution=16, filters=(16, 16, 8), w_dim=32)
-    >>> g(np.zeros((2, g.num_ws, 32), "float32")).shape
-    (2, 16, 16, 1)
+    >>> g.num_ws, tuple(g(np.zeros((2, g.num_ws, 32), "float32")).shape)  # two styles per resolution 4, 8, 16
+    (6, (2, 16, 16, 1))
     """
 
     def __init__(self, resolution: int = 32, filters=(128, 128, 64, 32), w_dim: int = 128, image_channels: int = 1,

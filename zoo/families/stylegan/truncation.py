@@ -33,8 +33,9 @@ class Truncation(keras.layers.Layer):
 
     Examples:
     >>> t = Truncation(num_ws=4, w_dim=8, cutoff=2)
-    >>> t(np.ones((3, 8), "float32"), np.zeros((3, 1), "float32")).shape  # w_avg is 0 here
-    (3, 4, 8)
+    >>> ws = keras.ops.convert_to_numpy(t(np.ones((3, 8), "float32"), np.zeros((3, 1), "float32")))
+    >>> ws.shape, ws[0, :, 0]  # psi 0: the 2 coarse styles become w_avg (0 here), the rest stay w
+    ((3, 4, 8), array([0., 0., 1., 1.], dtype=float32))
     """
 
     def __init__(self, num_ws: int, w_dim: int, cutoff: int | None = None, **kwargs):
@@ -67,8 +68,11 @@ class Truncation(keras.layers.Layer):
 
     def update(self, w, decay: float) -> None:
         """``w_avg <- decay * w_avg + (1 - decay) * mean_N(w)`` for a batch w (N, w_dim)."""
-        batch_mean = ops.mean(ops.stop_gradient(ops.cast(w, self.w_avg.dtype)), axis=0)
-        self.w_avg.assign(decay * self.w_avg + (1.0 - decay) * batch_mean)
+        self.update_towards(ops.mean(ops.stop_gradient(ops.cast(w, self.w_avg.dtype)), axis=0), decay)
+
+    def update_towards(self, w_mean, decay: float) -> None:
+        """``w_avg <- decay * w_avg + (1 - decay) * w_mean`` for a batch's mean w (w_dim,)."""
+        self.w_avg.assign(decay * self.w_avg + (1.0 - decay) * ops.cast(w_mean, self.w_avg.dtype))
 
     def compute_output_shape(self, w_shape, psi_shape=None):
         return (w_shape[0], self.num_ws, self.w_dim)
