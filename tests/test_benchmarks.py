@@ -58,7 +58,7 @@ def test_zoo_layer_flops_match_hand_count():
     assert _flops((4,), EqualizedDense(3, use_bias=False)).total == 2 * 4 * 3
 
 
-def test_train_step_flops_follow_each_steps_declared_cost():
+def test_step_flops_follow_each_steps_declared_cost():
     from benchmarks.flops import train_step_flops
     from zoo.registry import get_preset
 
@@ -96,7 +96,7 @@ def test_conv_transpose_and_conv_flops_match_hand_count():
     assert count_flops(m).total == 2 * (2 * 2 * 2) * (3 * 3 * 3) == 432
 
 
-def test_dcgan_mnist_generator_flops_and_train_step_formula():
+def test_dcgan_mnist_generator_flops_and_step_formula():
     import zoo
     from benchmarks.flops import count_flops, model_flops
 

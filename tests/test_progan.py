@@ -208,7 +208,7 @@ def test_resume_mid_phase_restores_phase_alpha_and_counter(tiny_progan, tiny_ima
     assert logged == [(4, 1), (4, 1), (8, 0), (8, 0.5), (8, 1), (8, 1)]
 
 
-def test_one_train_step_updates_exactly_the_active_variables(tiny_progan, tiny_images, tmp_path):
+def test_one_step_updates_exactly_the_active_variables(tiny_progan, tiny_images, tmp_path):
     t = Trainer(tiny_progan, _cfg(tmp_path), images=tiny_images)
     t.state.g_opt.iterations.assign(2)  # 16 images seen: the start of the 8x8 fade-in
     t.prepare_step()

@@ -148,7 +148,7 @@ def test_exports_and_verifies(toy, tmp_path):
 
 
 @pytest.mark.subprocess
-def test_one_train_step_on_every_backend(toy, tmp_path):
+def test_one_step_on_every_backend(toy, tmp_path):
     from test_backends import run_worker
 
     backends = ["tensorflow"] + [b for b in ("jax", "torch") if importlib.util.find_spec(b)]
