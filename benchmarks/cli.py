@@ -64,7 +64,8 @@ def register(subparsers) -> None:
     xla.add_argument("--xla", dest="xla", action="store_true", default=None, help="XLA on only")
     xla.add_argument("--no-xla", dest="xla", action="store_false", help="XLA off only (default: both; quick: off)")
     p.add_argument("--mixed-precision", action="store_true",
-                   help="also time mixed_float16 and mixed_bfloat16 train steps (GPU only)")
+                   help="also time every train case under mixed_bfloat16 (where bfloat16 is native: a CPU "
+                   "with avx512_bf16/amx_bf16, or a GPU of compute capability 8.0+) and mixed_float16 (GPU only)")
     p.add_argument("--quick", action="store_true", help="smoke test: dcgan-mnist, few steps, small batches")
     p.add_argument("--out", required=True, help="output folder (created)")
     p.add_argument("--force", action="store_true", help="overwrite results already in --out")

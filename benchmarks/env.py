@@ -56,14 +56,77 @@ def is_gpu() -> bool:
 
 
 def cpu_name() -> str:
-    """The CPU's model name from /proc/cpuinfo (Linux), else ``platform.processor()``."""
+    """The CPU's model name (the run cards' ``zoo.training.environment.cpu_name``)."""
+    from zoo.training.environment import cpu_name as zoo_cpu_name
+
+    return zoo_cpu_name()
+
+
+CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of native bfloat16 arithmetic
+
+
+def cpu_bf16_flags(cpuinfo: str | None = None) -> list[str]:
+    """Which of :data:`CPU_BF16_FLAGS` the CPU reports (Linux /proc/cpuinfo; elsewhere none).
+
+    Examples:
+    >>> cpu_bf16_flags("flags : fpu avx512f avx512_bf16 amx_tile\\n"), cpu_bf16_flags("flags : fpu avx2\\n")
+    (['avx512_bf16'], [])
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return []
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    return [f for f in CPU_BF16_FLAGS if f in flags]
+
+
+@functools.lru_cache(maxsize=1)
+def bf16_support() -> dict:
+    """Whether this device computes bfloat16 natively: ``{"supported": bool, "why": str}``.
+
+    On a CPU: the ``avx512_bf16`` or ``amx_bf16`` flag (without them oneDNN
+    emulates bfloat16 through float32, slower than float32 itself). On a GPU:
+    compute capability 8.0 or newer (Ampere), as the backend reports it.
+
+    Examples:
+    >>> sorted(bf16_support())
+    ['supported', 'why']
+    """
+    d = device()
+    if d["device"] == "cpu":
+        flags = cpu_bf16_flags()
+        why = f"CPU flags {', '.join(flags)}" if flags else f"the CPU has none of {', '.join(CPU_BF16_FLAGS)}"
+        return {"supported": bool(flags), "why": why}
+    capability = _gpu_compute_capability(d["backend"])
+    if capability is None:
+        return {"supported": False, "why": f"{d['device_name']}: compute capability unknown"}
+    return {"supported": capability >= (8, 0),
+            "why": f"{d['device_name']}: compute capability {capability[0]}.{capability[1]} (bfloat16 needs 8.0)"}
+
+
+def _gpu_compute_capability(backend: str) -> tuple | None:
+    """(major, minor) of the first GPU, or None when the backend does not say."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            cc = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+            return tuple(int(x) for x in cc["compute_capability"])
+        if backend == "torch":
+            import torch
+
+            return tuple(int(x) for x in torch.cuda.get_device_capability(0))
+        if backend == "jax":
+            import jax
+
+            return tuple(int(x) for x in str(jax.devices()[0].compute_capability).split("."))
+    except Exception:  # noqa: BLE001 - a device that does not report it
+        return None
+    return None
 
 
 def usable_cpus() -> int:

@@ -3,7 +3,16 @@
 Order: matmul peaks, FLOP counts, the zoo/reference loss-trajectory check
 (full runs), train-step cases, then inference cases entry by entry. A case
 that fails becomes an ``error`` record and the run goes on; an unsupported
-one (mixed precision on a CPU, export on JAX) becomes ``skipped``.
+one (float16 on a CPU, bfloat16 without native support, export on JAX)
+becomes ``skipped``.
+
+Mixed precision: ``--mixed-precision`` times every train case again under
+``mixed_bfloat16`` where the device computes bfloat16 natively
+(``env.bf16_support``: a CPU with avx512_bf16 / amx_bf16, or an Ampere or
+newer GPU) and under ``mixed_float16`` on a GPU. A full run always adds the
+zoo's bfloat16 step for the tutorial's entry at the tutorial's batch (where
+supported), so the report has the issue's ratio of the zoo's bfloat16 step to
+the tutorial's float32 loop from the same run.
 """
 
 from __future__ import annotations
@@ -20,7 +29,6 @@ from zoo import atomic
 REFERENCE_ENTRY = "dcgan-mnist"  # the tutorial's architecture
 INFER_BATCHES, QUICK_INFER_BATCHES = (1, 8, 64, 256), (1, 8)
 TRAIN_SWEEP, QUICK_TRAIN_BATCHES = (32, 128, 256, 512), (16,)
-MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
 TIMING = {
     ("train", False): dict(warmup=2, min_iters=5, max_iters=30, min_time_s=8.0, max_time_s=60.0),
     ("train", True): dict(warmup=1, min_iters=3, max_iters=3, min_time_s=0.0),
@@ -41,7 +49,8 @@ class SuiteConfig:
         batch_sizes: inference batch sizes; None: 1, 8, 64, 256 (quick: 1, 8).
         train_batch_sizes: None: the recipe's plus 32, 128, 256, 512 (quick: 16).
         xla: True / False for XLA on / off only; None: both (quick: off).
-        mixed_precision: add mixed_float16 and mixed_bfloat16 train cases (GPU only).
+        mixed_precision: add mixed_bfloat16 train cases (where bfloat16 is native) and
+            mixed_float16 ones (GPU only).
         quick: few timed steps and small batches, a smoke test of the whole suite.
         progress: show a progress bar.
     """
@@ -85,6 +94,33 @@ class SuiteConfig:
         return list(QUICK_TRAIN_BATCHES) if self.quick else sorted({preset.recipe.batch_size, *TRAIN_SWEEP})
 
 
+def mixed_policies(requested: bool, gpu: bool, bf16: dict) -> tuple[list, list]:
+    """``(policies, skipped)``: the mixed policies to time besides float32, and why others are not.
+
+    ``requested``: ``--mixed-precision``; ``bf16``: :func:`benchmarks.env.bf16_support`'s answer.
+
+    Examples:
+    >>> mixed_policies(True, False, {"supported": True, "why": "CPU flags avx512_bf16"})
+    (['mixed_bfloat16'], ['mixed_float16: CPUs lack fast float16 kernels (GPU only)'])
+    >>> mixed_policies(True, True, {"supported": False, "why": "compute capability 7.0"})
+    (['mixed_float16'], ['mixed_bfloat16: compute capability 7.0'])
+    >>> mixed_policies(False, True, {"supported": True, "why": ""})
+    ([], [])
+    """
+    if not requested:
+        return [], []
+    policies, skipped = [], []
+    if gpu:
+        policies.append("mixed_float16")
+    else:
+        skipped.append("mixed_float16: CPUs lack fast float16 kernels (GPU only)")
+    if bf16["supported"]:
+        policies.append("mixed_bfloat16")
+    else:
+        skipped.append(f"mixed_bfloat16: {bf16['why']}")
+    return policies, skipped
+
+
 def check_out_dir(out_dir: Path, force: bool) -> None:
     """Refuses a folder that already holds results unless ``force``."""
     existing = [p for p in ("results.json", "results.md") if (Path(out_dir) / p).exists()]
@@ -121,17 +157,26 @@ class _Run:
         from zoo.registry import get_preset
 
         cfg, cases = self.config, []
-        policies = [None] + (list(MIXED_POLICIES) if cfg.mixed_precision and self.gpu else [])
+        bf16 = env.bf16_support()
+        mixed, skipped = mixed_policies(cfg.mixed_precision, self.gpu, bf16)
+        policies = [None] + mixed
         for name in cfg.names:
             preset = get_preset(name)
-            if cfg.mixed_precision and not self.gpu:
-                cases.append(lambda name=name: self.record(
-                    "train", name, f"train {name} mixed precision", impl="zoo",
-                    skipped="mixed precision is benchmarked on a GPU only (CPUs lack fast float16 kernels)"))
+            for reason in skipped:
+                cases.append(lambda name=name, reason=reason: self.record(
+                    "train", name, f"train {name} {reason.split(':')[0]}", impl="zoo", skipped=reason))
             jobs = [("zoo", b, x, p) for b in cfg.train_batches(preset) for x in self.xla_modes() for p in policies]
             if name == REFERENCE_ENTRY and self.backend == "tensorflow":  # the tutorial loop is TensorFlow code
                 ref_batch = min(cfg.train_batches(preset)) if cfg.quick else 256
                 jobs.append(("reference", ref_batch, False, None))
+                # The issue's target: the zoo's bfloat16 step against the tutorial's float32 loop, same run.
+                if not cfg.quick and "mixed_bfloat16" not in policies:
+                    if bf16["supported"]:
+                        jobs += [("zoo", ref_batch, x, "mixed_bfloat16") for x in self.xla_modes()]
+                    else:
+                        cases.append(lambda name=name: self.record(
+                            "train", name, f"train {name} zoo bfloat16", impl="zoo",
+                            skipped=f"the bfloat16 step is timed where bfloat16 is native: {bf16['why']}"))
             for impl, b, x, p in jobs:
                 case = f"train {name} {impl} b{b} {'xla' if x else 'no-xla'} {p or 'float32'}"
                 peak_g = peaks.get({"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}.get(p, "float32"), {})

@@ -14,6 +14,7 @@ no dataset on disk.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 
 import keras
@@ -23,6 +24,8 @@ from benchmarks import measure
 from benchmarks.reference import ReferenceLoop
 
 SYNTHETIC_SEED = 7
+# The suite's Keras mixed policies and the zoo recipe's precision that trains under each.
+POLICY_PRECISION = {None: "float32", "mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
 
 
 def synthetic_images(preset, n: int) -> np.ndarray:
@@ -64,6 +67,9 @@ class ZooLoop:
         batch_size: images per step.
         images: float32 training images.
         jit_compile: compile the step with XLA.
+        precision: the recipe's ``precision`` to train in ("float32", "bfloat16",
+            "float16"): G and D under Keras' mixed policy, exactly as ``gan-zoo
+            train --precision`` builds them (float32 weights and EMA).
 
     Examples:
     >>> from zoo.registry import tiny_preset
@@ -74,19 +80,22 @@ class ZooLoop:
 
     impl = "zoo"
 
-    def __init__(self, preset, batch_size: int, images: np.ndarray, jit_compile: bool = False):
+    def __init__(self, preset, batch_size: int, images: np.ndarray, jit_compile: bool = False,
+                 precision: str = "float32"):
         from zoo.training import TrainState, build_train_step
 
         self.preset = preset
         self.batch_size = batch_size
         self.images = images
-        self.state = TrainState.create(preset, batch_size)
+        # The trainer's way: the precision is part of the recipe, and TrainState.create
+        # builds G and D under its policy (a global policy set around it would be overridden).
+        recipe = dataclasses.replace(preset.recipe, precision=precision)
+        self.state = TrainState.create(preset, batch_size, recipe=recipe)
         self.gan_step = preset.step.from_preset(preset)
         # A growing model (ProGAN) is timed in its last phase: the final-resolution graph
         # that the FLOP count describes and that most of its training images see.
         self.gan_step.on_images(self.gan_step.steady_state_images(), self.state)
-        self.train_step = build_train_step(self.gan_step, self.state, ema_decay=preset.recipe.ema_decay,
-                                           jit_compile=jit_compile)
+        self.train_step = build_train_step(self.gan_step, self.state, recipe=recipe, jit_compile=jit_compile)
 
     def dataset(self, images):
         """The trainer's pipeline (``zoo.data.images_dataset``), repeated."""
@@ -150,7 +159,8 @@ def run_train_case(preset, impl: str, batch_size: int, *, xla: bool = False, mix
         impl: ``"zoo"`` (the trainer) or ``"reference"`` (the tutorial loop).
         batch_size: images per step.
         xla: compile the zoo step with XLA (the reference never is).
-        mixed_precision: a Keras dtype policy such as ``"mixed_float16"``, or None.
+        mixed_precision: ``"mixed_bfloat16"`` or ``"mixed_float16"`` (the zoo trains at the
+            recipe precision "bfloat16" / "float16"; the reference builds under the policy), or None.
         timing: keyword arguments of :func:`benchmarks.measure.time_calls`.
         flops_per_image: train-step FLOPs per image, for achieved GFLOP/s.
         peak_gflops: the measured matmul peak in the compute dtype.
@@ -174,8 +184,17 @@ def run_train_case(preset, impl: str, batch_size: int, *, xla: bool = False, mix
     images = synthetic_images(preset, batch_size * 4)
     # Drop earlier cases' models and graphs first (clear_session also resets the dtype policy).
     keras.backend.clear_session()
-    with measure.PeakMemory(backend, gpu) as mem, precision_policy(mixed_precision):
-        loop = ZooLoop(preset, batch_size, images, xla) if impl == "zoo" else ReferenceLoop(preset, batch_size)
+    if mixed_precision not in POLICY_PRECISION:
+        raise ValueError(f"unknown mixed_precision {mixed_precision!r}; valid: "
+                         f"{', '.join(p for p in POLICY_PRECISION if p)} or None")
+    # The zoo trains at the recipe's precision (TrainState.create sets the policy); the
+    # tutorial loop builds its models under the global policy.
+    reference_policy = mixed_precision if impl == "reference" else None
+    with measure.PeakMemory(backend, gpu) as mem, precision_policy(reference_policy):
+        if impl == "zoo":
+            loop = ZooLoop(preset, batch_size, images, xla, precision=POLICY_PRECISION[mixed_precision])
+        else:
+            loop = ReferenceLoop(preset, batch_size)
         batches = iter(loop.dataset(images))
         last = {}
 

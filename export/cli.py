@@ -28,7 +28,8 @@ def register(subparsers) -> None:
         description="Export a zoo generator (z -> image, dynamic batch). Every artifact is loaded in its real "
                     "runtime and compared with the Keras model before it is moved into place, and gets a "
                     "sidecar ARTIFACT.card.json. 'all' writes every format and TF-Lite quantization plus "
-                    "report.json and report.md.",
+                    "report.json and report.md, all or nothing (an int8 TF-Lite file that fails verification "
+                    "is left out, with the reason in the report).",
     )
     p.add_argument("name", help="a registered model, see 'gan-zoo list'")
     p.add_argument("--format", default="all", metavar="FORMAT",
@@ -100,4 +101,6 @@ def run(args) -> None:
         print(f"{r.path}  {r.size_bytes / 2**20:.2f} MiB  max-abs {v['max_abs_error']:.2e}  PSNR {db}  "
               f"verified ({r.seconds:.1f} s)")
     if report is not None:
+        for skipped in report.skipped:
+            print(f"{out / skipped['artifact']}  skipped: {skipped['reason']}")
         print(f"report: {report.md_path} and {report.json_path}")

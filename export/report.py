@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 from export import card as card_lib, common, pipeline
@@ -20,15 +21,20 @@ ALL_ARTIFACTS = (
     ("tflite", "int8"),
     ("onnx", None),
 )
+# Artifacts export_all may leave out when they fail verification, recording the measured reason in the
+# report: int8 TF-Lite may not reach its PSNR for some architectures (issue 19). Any other failure
+# leaves the whole set unwritten.
+SKIPPABLE = (("tflite", "int8"),)
 
 
 @dataclasses.dataclass
 class ExportReport:
-    """What export_all wrote: the verified artifacts and the two report files."""
+    """What export_all wrote: the verified artifacts, the two report files, and what it skipped."""
 
     results: list
     json_path: Path
     md_path: Path
+    skipped: list = dataclasses.field(default_factory=list)  # {"artifact", "format", "quantization", "reason"}
 
 
 def export_format(model, out_dir, fmt: str, quantize: str | None = None, *, uint8_output: bool = False,
@@ -59,7 +65,14 @@ def export_all(model, out_dir, *, uint8_output: bool = False, force: bool = Fals
     """Exports every format and TF-Lite quantization, verified, plus ``report.json`` and ``report.md``.
 
     Every target is checked before the first export, so an existing file
-    without ``force`` costs nothing.
+    without ``force`` costs nothing. The set is staged: every artifact is
+    written and verified in a hidden folder inside ``out_dir``, and only when
+    all of them passed are they moved into place (renames, the reports last).
+    A failure (or Ctrl-C) leaves the contents of ``out_dir`` as they were,
+    old artifacts included, and nothing to clean up (a SIGKILL leaves the
+    hidden folder, which the next write there removes once it is stale); the one exception is an artifact in
+    :data:`SKIPPABLE` that fails verification: it is left out, with the
+    verification's message in the report's ``skipped``.
 
     Args:
         model: a :class:`zoo.ZooModel`.
@@ -86,12 +99,34 @@ def export_all(model, out_dir, *, uint8_output: bool = False, force: bool = Fals
     pipeline.check_targets(targets + [card_lib.card_path(t) for t in targets] + reports, force)
     if weights_sha256 == card_lib.AUTO:
         weights_sha256 = card_lib.source_weights_sha256(model)
-    results = [
-        export_format(model, out_dir, f, q, uint8_output=uint8_output, force=force, opset=opset,
-                      weights_sha256=weights_sha256)
-        for f, q in ALL_ARTIFACTS
-    ]
-    return write_report(model, results, out_dir, weights_sha256)
+    with atomic.scratch_dir(out_dir, "export") as stage:
+        staged, skipped = [], []
+        for f, q in ALL_ARTIFACTS:
+            try:
+                staged.append(export_format(model, stage, f, q, uint8_output=uint8_output, opset=opset,
+                                            weights_sha256=weights_sha256))
+            except common.VerificationError as e:
+                if (f, q) not in SKIPPABLE:
+                    raise
+                skipped.append({"artifact": common.artifact_filename(model.name, f, q, uint8_output),
+                                "format": f, "quantization": q, "reason": str(e)})
+        write_report(model, staged, stage, weights_sha256, skipped)
+        # Everything verified: move the set into place, each artifact before its card, the reports last.
+        results = []
+        for r in staged:
+            target = out_dir / r.path.name
+            atomic.place(r.path, target)
+            atomic.place(r.card_path, card_lib.card_path(target))
+            results.append(dataclasses.replace(r, path=target, card_path=card_lib.card_path(target)))
+        for s in skipped:  # an old copy (--force) would contradict the report
+            for old in (out_dir / s["artifact"], card_lib.card_path(out_dir / s["artifact"])):
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                elif old.exists() or old.is_symlink():
+                    old.unlink()
+        for path in reports:
+            atomic.place(stage / path.name, path)
+    return ExportReport(results=results, json_path=reports[0], md_path=reports[1], skipped=skipped)
 
 
 def report_rows(results) -> list[dict]:
@@ -114,8 +149,8 @@ def report_rows(results) -> list[dict]:
     return rows
 
 
-def write_report(model, results, out_dir, weights_sha256) -> ExportReport:
-    """Writes ``report.json`` and ``report.md`` for verified results."""
+def write_report(model, results, out_dir, weights_sha256, skipped=()) -> ExportReport:
+    """Writes ``report.json`` and ``report.md`` for verified results (and the skipped artifacts)."""
     out_dir = Path(out_dir)
     rows = report_rows(results)
     data = {
@@ -124,11 +159,12 @@ def write_report(model, results, out_dir, weights_sha256) -> ExportReport:
         "verification_inputs": results[0].card["verification"]["inputs"] if results else None,
         "library_versions": card_lib.library_versions(),
         "artifacts": rows,
+        "skipped": list(skipped),
     }
     json_path, md_path = out_dir / "report.json", out_dir / "report.md"
     atomic.write_json(json_path, data)
     atomic.write_text(md_path, markdown(data))
-    return ExportReport(results=results, json_path=json_path, md_path=md_path)
+    return ExportReport(results=results, json_path=json_path, md_path=md_path, skipped=list(skipped))
 
 
 def _size(n: int) -> str:
@@ -156,4 +192,8 @@ def markdown(data: dict) -> str:
             f"| {r['artifact']} | {r['format']} | {r['quantization'] or 'float32'} | {r['output_dtype']} | "
             f"{_size(r['size_bytes'])} | {r['max_abs_error']:.2e} | {db} | {check} | {r['export_seconds']:.1f} |"
         )
+    for s in data.get("skipped", []):
+        reason = s["reason"].replace("|", "/")
+        lines.append(f"| {s['artifact']} | {s['format']} | {s['quantization'] or 'float32'} | - | - | - | - | "
+                     f"skipped: {reason} | - |")
     return "\n".join(lines) + "\n"

@@ -11,8 +11,11 @@ carrying them works, e.g. a ``types.SimpleNamespace``):
 
 * ``custom_config`` (dict): ``"model"``, a registry name (required);
   optionally ``"epochs"``, ``"batch_size"``, ``"max_steps"`` (default:
-  ``fn_args.train_steps`` when set, else the recipe's epochs) and
-  ``"strategy"`` (see ``zoo.training.distribute``).
+  ``fn_args.train_steps`` when set, else the recipe's epochs),
+  ``"strategy"`` (see ``zoo.training.distribute``) and
+  ``"eval_every_images"`` (evaluation while training against the entry's
+  own test split, ``zoo.training.evaluation``; default 0: off, since the
+  pipeline trains on its own data).
 * ``train_files`` (list of str): paths or glob patterns of ``.npy`` / ``.npz``
   files of grayscale images, ``(N, H, W)`` or ``(N, H, W, 1)``, either
   uint8 0..255 or float in [-1, 1]. An ``.npz`` holds them under ``images``
@@ -89,10 +92,14 @@ def run_fn(fn_args) -> None:
         max_steps=max_steps,
         resume=(run_dir / ckpt_lib.CHECKPOINT_NAME).exists(),  # a retried attempt continues
         progress=False,
+        # The pipeline's own data, not the entry's dataset: no evaluation against the entry's test split
+        # unless custom_config asks for it ("eval_every_images").
+        eval_every_images=config.get("eval_every_images", 0),
         strategy=config.get("strategy"),
     ), images=images)
     want = tuple(int(d) for d in trainer.state.generator.output_shape[1:])
     if images.shape[1:] != want:
+        trainer.close()  # releases the run folder's lock
         raise ZooError(f"{preset.name} trains on {want} images; train_files hold {images.shape[1:]}")
     trainer.fit()
     if not distribute.is_chief(trainer.strategy):

@@ -33,7 +33,10 @@ def main() -> None:
     p.add_argument("--out", default="runs/infogan-scan")
     p.add_argument("--top", type=int, default=None, help="continue the best TOP seeds of --from-steps")
     p.add_argument("--from-steps", type=int, default=None)
+    p.add_argument("--report", action="store_true", help="print the Markdown table of OUT/scan.jsonl")
     args = p.parse_args()
+    if args.report:
+        return report(Path(args.out) / "scan.jsonl")
 
     import zoo
     from zoo.families.infogan import disentanglement as dis
@@ -75,6 +78,16 @@ def main() -> None:
         with log.open("a") as f:
             f.write(json.dumps(row, default=str) + "\n")
         print(json.dumps(row, default=str), flush=True)
+
+
+def report(log: Path) -> None:
+    rows = sorted((json.loads(line) for line in log.read_text().splitlines()), key=lambda r: (r["steps"], r["seed"]))
+    print("| seed | steps | images | Hungarian accuracy | lowest code purity | code -> digit | train wall clock |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        mapping = " ".join(f"{c}:{d}" for c, d in sorted(r["mapping"].items(), key=lambda x: int(x[0])))
+        print(f"| {r['seed']} | {r['steps']:,} | {r['images']:,} | {r['accuracy']:.3f} | {r['min_purity']:.3f} | "
+              f"{mapping} | {r['wall_clock_s'] / 60:.1f} min |")
 
 
 if __name__ == "__main__":

@@ -136,6 +136,72 @@ def test_growing_model_is_timed_at_its_final_resolution():
     assert loop.state.generator.growth == loop.state.discriminator.growth == (32, False)
 
 
+# --- mixed precision ----------------------------------------------------------------------------------
+
+
+def test_zoo_loop_trains_at_the_recipe_precision_with_a_float32_ema():
+    import keras
+
+    from benchmarks.train_bench import ZooLoop, run_train_case, synthetic_images
+    from zoo.registry import tiny_preset
+
+    p = tiny_preset("dcgan-mnist")
+    loop = ZooLoop(p, 8, synthetic_images(p, 16), precision="bfloat16")
+    assert loop.state.generator.dtype_policy.name == loop.state.discriminator.dtype_policy.name == "mixed_bfloat16"
+    assert {v.dtype for v in loop.state.ema.variables} == {"float32"}
+    losses = loop.step(next(iter(loop.dataset(loop.images))))
+    assert all(math.isfinite(v) for v in losses.values())
+    quick = dict(warmup=0, min_iters=1, max_iters=1, min_time_s=0.0)
+    f = run_train_case(p, "zoo", 8, mixed_precision="mixed_bfloat16", timing=quick, flops_per_image=None,
+                       peak_gflops=None, backend=keras.backend.backend(), gpu=False)
+    assert f["nonfinite_losses"] is None and keras.config.dtype_policy().name == "float32"
+    with pytest.raises(ValueError, match="mixed_bfloat16"):
+        run_train_case(p, "zoo", 8, mixed_precision="bfloat16", timing=quick, flops_per_image=None,
+                       peak_gflops=None, backend=keras.backend.backend(), gpu=False)
+
+
+@pytest.mark.parametrize("bf16", [True, False])
+def test_full_run_times_the_bfloat16_step_against_the_tutorial_where_native(bf16, monkeypatch):
+    from benchmarks import env, suite
+
+    monkeypatch.setattr(env, "bf16_support", lambda: {"supported": bf16, "why": "test"})
+    planned = []
+    monkeypatch.setattr(suite._Run, "_train", lambda self, preset, impl, b, x, p, *a: planned.append((impl, b, x, p)))
+    run = suite._Run(suite.SuiteConfig(names=["dcgan-mnist"], what=("train",), xla=False).resolved())
+    run.gpu = False
+    for case in run.train_cases({"dcgan-mnist": {"train_step": 1}}, {}):
+        case()
+    assert ("reference", 256, False, None) in planned and ("zoo", 256, False, None) in planned
+    assert (("zoo", 256, False, "mixed_bfloat16") in planned) == bf16
+    assert [p for _, _, _, p in planned].count("mixed_bfloat16") == (1 if bf16 else 0)
+    skipped = [r["case"] for r in run.records if r["status"] == "skipped"]
+    assert skipped == ([] if bf16 else ["train dcgan-mnist zoo bfloat16"])
+
+    planned.clear()
+    run = suite._Run(suite.SuiteConfig(names=["dcgan-mnist"], what=("train",), xla=False, quick=True,
+                                       mixed_precision=True).resolved())
+    run.gpu = False
+    for case in run.train_cases({"dcgan-mnist": {"train_step": 1}}, {}):
+        case()
+    assert {p for _, _, _, p in planned} == ({None, "mixed_bfloat16"} if bf16 else {None})
+    assert any("float16" in r["reason"] for r in run.records if r["status"] == "skipped")
+
+
+def test_report_checks_the_bfloat16_target():
+    from benchmarks.report import TARGET_BF16_TRAIN_RATIO, new_record, targets
+
+    def rec(impl, ips, mp=None):
+        return new_record("train", "dcgan-mnist", f"{impl} {mp}", {}, impl=impl, batch_size=256, xla=False,
+                          mixed_precision=mp, images_per_s=ips, time_ms={"median": 1.0, "p95": 1.0})
+
+    records = [rec("reference", 100.0), rec("zoo", 110.0), rec("zoo", 150.0, "mixed_bfloat16")]
+    (bf16,) = [t for t in targets(records, gpu=False) if "bfloat16" in t["target"]]
+    assert bf16["measured"] == 1.5 and bf16["met"] and str(TARGET_BF16_TRAIN_RATIO) in bf16["target"]
+    records[-1]["images_per_s"] = 120.0
+    (bf16,) = [t for t in targets(records, gpu=False) if "bfloat16" in t["target"]]
+    assert bf16["measured"] == 1.2 and not bf16["met"]
+
+
 # --- the reference loop is a fair yardstick -----------------------------------------------------------
 
 

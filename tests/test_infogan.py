@@ -1,6 +1,5 @@
 """InfoGAN family: code control, Q, the mutual-information bound, training and traversals."""
 
-import dataclasses
 import math
 
 import keras
@@ -14,7 +13,7 @@ import zoo
 from zoo.cli import main as cli_main
 from zoo.families.infogan import InfoGANModel, InfoGANStep, information
 from zoo.model import build
-from zoo.registry import get_preset, tiny_preset
+from zoo.registry import tiny_preset
 from zoo.training.trainer import TrainConfig, Trainer
 
 

@@ -197,6 +197,10 @@ class _ModelRequired(_RunRequired):
 class ModelCard(_ModelRequired, RunCard, total=False):
     notes: str
     metrics: Metrics
+    # Evaluation while training (zoo.training.evaluation): one point per evaluation,
+    # {images, step, fid_domain_<n>, precision, recall}, and which snapshot shipped and why.
+    training_curve: list[dict]
+    snapshot: dict
 
 
 Card = Union[ModelCard, ArchitectureCard]
@@ -406,7 +410,8 @@ def run_card(preset, *, train_images: int, recipe: dict, step: dict, shipped_gen
 
 
 def model_card(preset, run: RunCard, *, image_shape, latent: dict, data: DataInfo, training_command: str,
-               weights: dict, generator: str, golden: Golden, notes: str | None = None) -> ModelCard:
+               weights: dict, generator: str, golden: Golden, notes: str | None = None,
+               training_curve: list | None = None, snapshot: dict | None = None) -> ModelCard:
     """The shipped card of a published run (``zoo.training.publish``).
 
     Args:
@@ -432,6 +437,10 @@ def model_card(preset, run: RunCard, *, image_shape, latent: dict, data: DataInf
     }
     if notes:
         card["notes"] = notes
+    if training_curve:
+        card["training_curve"] = training_curve
+    if snapshot:
+        card["snapshot"] = snapshot
     return card
 
 
@@ -467,6 +476,11 @@ def metric_block(card: Card, key: str) -> dict | None:
 def domain_metrics(card: Card) -> EvalMetrics | None:
     """``metrics.domain`` (``gan-zoo eval --features domain --update-card``), or None."""
     return metric_block(card, "domain")
+
+
+def training_curve(card: Card) -> list[dict]:
+    """The card's evaluation-while-training curve (``[]`` for cards trained before it existed)."""
+    return card.get("training_curve", [])
 
 
 def codes_metrics(card: Card) -> CodesMetrics | None:

@@ -1,4 +1,12 @@
-"""The ``gan-zoo`` command line."""
+"""The ``gan-zoo`` command line.
+
+:func:`main` is the one error boundary: a failure the user can act on (a
+:class:`~zoo.errors.ZooError`, bad data, a bad value, a file that cannot be
+read or written, not enough memory) is one line ``gan-zoo: error: ...`` and
+exit 1; anything else is one line naming the exception plus a hint to rerun
+with ``--debug``, which shows the traceback; Ctrl-C is one line and exit
+130. Usage errors are argparse's: usage, a message, exit 2.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +42,8 @@ def _cmd_info(args) -> None:
 
 
 def _check_target(path: Path, force: bool) -> None:
+    if path.is_dir():  # --force replaces a file, never a folder
+        raise IsADirectoryError(21, "is a folder; give a file name inside it", str(path))
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; pass --force to overwrite it")
 
@@ -88,6 +98,28 @@ def _cmd_sample(args) -> None:
     print(f"wrote {args.n} samples of {args.name} (seed {args.seed}) to {out}")
 
 
+def _cmd_curve(args) -> None:
+    import zoo
+    from zoo.training import evaluation
+
+    out = Path(args.output)
+    _check_target(out, args.force)
+    source = Path(args.source)
+    if (source / evaluation.METRICS_NAME).exists():  # a run folder
+        points, title = evaluation.curve(evaluation.read_log(source / evaluation.METRICS_NAME)), source.name
+    elif source.exists():
+        raise FileNotFoundError(f"{source} has no {evaluation.METRICS_NAME} (train with --eval-every-kimg)")
+    else:
+        from zoo import card as card_lib
+
+        points, title = card_lib.training_curve(zoo.info(args.source)), args.source
+        if not points:
+            raise ValueError(f"{args.source}'s card has no training curve (it was trained before evaluation "
+                             f"while training existed)")
+    evaluation.plot_curve(points, out, title)
+    print(f"wrote the curve of {len(points)} evaluations to {out}")
+
+
 def _cmd_train(args) -> None:
     from zoo.registry import get_preset
     from zoo.training.trainer import TrainConfig, Trainer
@@ -105,6 +137,9 @@ def _cmd_train(args) -> None:
         progress=not args.no_progress,
         strategy=args.strategy,
         jit_compile=args.xla,
+        precision=args.precision,
+        eval_every_images=None if args.eval_every_kimg is None else round(args.eval_every_kimg * 1000),
+        eval_samples=args.eval_samples,
     )
     trainer = Trainer(preset, config)
     try:
@@ -119,6 +154,7 @@ def _cmd_train(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from zoo.registry import PRECISIONS
     from zoo.training.distribute import STRATEGIES
 
     parser = argparse.ArgumentParser(prog="gan-zoo", description="A zoo of GANs on Keras 3.")
@@ -145,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_figure_arguments(p)
     p.set_defaults(func=_cmd_sample)
 
+    p = sub.add_parser("curve", help="plot fid against images seen for an entry (its card) or a run folder")
+    p.add_argument("source", help="a model name (the card's training curve) or a run folder (its metrics.jsonl)")
+    p.add_argument("-o", "--output", required=True, help="PNG path")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=_cmd_curve)
+
     p = sub.add_parser("train", help="train a model with its recipe")
     p.add_argument("name")
     p.add_argument("--data-dir", default=None, help="folder with mnist/ and fashion-mnist/ IDX files "
@@ -167,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "run the same command on every worker), tpu. JAX backend only: data-parallel "
                    "(keras.distribution.DataParallel over every JAX device). --batch-size is the global "
                    "batch and must divide by the number of replicas")
+    p.add_argument("--precision", default=None, choices=PRECISIONS,
+                   help="training precision (default: the recipe's): float32, or bfloat16 / float16 for Keras "
+                   "mixed precision (float32 weights, low-precision compute; losses, penalties and the EMA "
+                   "stay float32, and the shipped generator is float32)")
+    p.add_argument("--eval-every-kimg", type=float, default=None, metavar="K",
+                   help="score the EMA generator every K thousand images into RUN/metrics.jsonl and keep the "
+                   "best snapshot in RUN/best/ (default: the recipe's; 0: never)")
+    p.add_argument("--eval-samples", type=int, default=5000,
+                   help="generated images per evaluation (default 5000: fid_domain_5k)")
     p.set_defaults(func=_cmd_train)
 
     # Other packages (export/, benchmarks/, zoo.metrics) add their commands through the
@@ -175,18 +226,58 @@ def build_parser() -> argparse.ArgumentParser:
 
     for ep in sorted(entry_points(group="gan_zoo.commands"), key=lambda e: e.name):
         ep.load()(sub)
+    # --debug before or after the command; SUPPRESS keeps a subcommand from resetting the global one.
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the traceback of an error")
     return parser
 
 
+# Options that name a file or folder: an empty string would silently mean "the default" (--weights ""
+# loaded the shipped weights) or the current folder.
+_PATH_OPTIONS = ("weights", "d_weights", "output", "out", "data_dir")
+MAX_MESSAGE = 600  # characters of an error message shown; --debug shows everything
+
+
+def _check_paths(args) -> None:
+    for dest in _PATH_OPTIONS:
+        if getattr(args, dest, None) == "":
+            raise ValueError(f"--{dest.replace('_', '-')} is empty; give a path")
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename is not None:
+        text = f"{e.strerror or e}: {e.filename}" + (f" -> {e.filename2}" if e.filename2 else "")
+    elif isinstance(e, MemoryError):
+        text = str(e) or "not enough memory"
+    else:
+        text = str(e) or type(e).__name__
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # usage errors: argparse prints usage and exits 2
+    if args.debug:  # no boundary: let the traceback through
+        _check_paths(args)
+        args.func(args)
+        return 0
     from zoo.data import DataError
     from zoo.errors import ZooError
 
     try:
+        _check_paths(args)
         args.func(args)
-    except (ZooError, DataError, KeyError, FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"gan-zoo: error: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("gan-zoo: interrupted", file=sys.stderr)
+        return 130
+    except (ZooError, DataError, KeyError, ValueError, OSError, MemoryError) as e:
+        print(f"gan-zoo: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug, or a failure nobody anticipated: still one line
+        print(f"gan-zoo: error: unexpected {type(e).__name__}: {_one_line(e)} "
+              f"(rerun with --debug for the traceback)", file=sys.stderr)
         return 1
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ _FILES = {
 # IDX type codes (http://yann.lecun.com/exdb/mnist/ format description).
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 ENV_VAR = "ZOO_DATA_DIR"
+IMAGE_SHAPE = (28, 28)  # both datasets: what every entry's architecture expects
+NUM_CLASSES = 10
 
 
 class DataError(RuntimeError):
@@ -42,7 +45,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as e:  # gzip raises EOFError on truncation
+    except (OSError, EOFError, zlib.error) as e:  # gzip: EOFError on truncation, zlib.error on corruption
         raise DataError(f"cannot read IDX file {path}: {e}") from e
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise DataError(f"{path} is not an IDX file (bad magic number)")
@@ -93,11 +96,35 @@ def load_arrays(dataset: str, split: str = "train", data_dir: str | os.PathLike 
             )
         images = read_idx(folder / _FILES[split][0])
         labels = read_idx(folder / _FILES[split][1])
+        where = str(folder)
     else:
         images, labels = _download(dataset, split)
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise DataError(f"{dataset} {split}: images {images.shape} and labels {labels.shape} do not match")
+        where = "keras.datasets"
+    check_arrays(images, labels, f"{dataset} {split} ({where})")
     return images, labels
+
+
+def check_arrays(images: np.ndarray, labels: np.ndarray, what: str) -> None:
+    """Refuses IDX contents that are not the dataset: uint8 pixels of 28x28 images and uint8
+    labels 0..9, as many of each. A float IDX (any range) or 32x32 images would otherwise train
+    silently on garbage or fail deep inside TensorFlow.
+
+    Examples:
+    >>> check_arrays(np.zeros((2, 32, 32), np.uint8), np.zeros(2, np.uint8), "mnist test (here)")
+    Traceback (most recent call last):
+    ...
+    zoo.data.DataError: mnist test (here): images must be 28x28, got shape (2, 32, 32)
+    """
+    if images.dtype != np.uint8:
+        raise DataError(f"{what}: images must be uint8 pixels 0..255, got {images.dtype}")
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+        raise DataError(f"{what}: images must be {IMAGE_SHAPE[0]}x{IMAGE_SHAPE[1]}, got shape {images.shape}")
+    if labels.dtype != np.uint8 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(f"{what}: images {images.shape} and labels {labels.shape} ({labels.dtype}) do not match")
+    if len(images) == 0:
+        raise DataError(f"{what}: no images")
+    if labels.max() >= NUM_CLASSES:
+        raise DataError(f"{what}: labels must lie in 0..{NUM_CLASSES - 1}, got {int(labels.max())}")
 
 
 def _download(dataset: str, split: str):

@@ -15,6 +15,8 @@ def make_grid(images: np.ndarray, ncols: int | None = None, pad: int = 2) -> np.
     if images.ndim != 4:
         raise ValueError(f"expected images of shape (N, H, W, C), got {images.shape}")
     n, h, w, c = images.shape
+    if n == 0:  # a grid of nothing is a blank picture that looks like a result
+        raise ValueError("no images to draw (need at least one)")
     ncols = ncols or max(1, math.ceil(math.sqrt(n)))
     nrows = max(1, math.ceil(n / ncols))
     pixels = ((np.clip(images, -1, 1) + 1) * 127.5).round().astype(np.uint8)

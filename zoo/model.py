@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from zoo import registry, weights as weights_lib
-from zoo.errors import WeightsIntegrityError
+from zoo.errors import WeightsIntegrityError, ZooError
 
 PRETRAINED = "pretrained"
 
@@ -98,13 +99,60 @@ class ZooModel:
         return np.clip(images, -1.0, 1.0).astype(np.float32)
 
     def sample(self, n: int, seed: int | None = 0, batch_size: int = 256) -> np.ndarray:
-        """``n`` images, float32 (n, H, W, C) in [-1, 1]; the same seed gives the same images."""
+        """``n`` images, float32 (n, H, W, C) in [-1, 1]; the same seed gives the same images.
+
+        A count whose latents and images could not fit in this machine's memory
+        is refused before anything is allocated.
+        """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
+        per_sample = 4 * (sum(int(np.prod(t.shape[1:])) for t in self.generator.inputs)
+                          + int(np.prod(self.image_shape)))
+        check_fits(n * per_sample, f"{n:,} samples of {self.name}")
         return self.generate(self.sample_latents(n, seed), batch_size)
 
     def __repr__(self):
         return f"ZooModel({self.name!r}, latent_dim={self.latent_dim}, image_shape={self.image_shape})"
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_fits(nbytes: int, what: str) -> None:
+    """Refuses, before allocating, an array larger than the machine's memory
+    (a MemoryError or the OOM killer would otherwise end the process midway).
+
+    Examples:
+    >>> check_fits(10**18, "10**12 samples")
+    Traceback (most recent call last):
+    ...
+    MemoryError: 10**12 samples need 1000000.0 TB, more than this machine's ... of memory
+    """
+    total = physical_memory()
+    if total is not None and nbytes > total:
+        raise MemoryError(f"{what} need {nbytes / 1e12:.1f} TB, more than this machine's "
+                          f"{total / 1e9:.1f} GB of memory")
+
+
+def load_weights_file(model, path, what: str = "weights file") -> None:
+    """``model.load_weights(path)`` with one clear error for a file that is not a weights file of
+    this architecture (truncated or non-HDF5 .h5, a .keras that is not a zip, another model's
+    weights) and for weights holding NaN or Inf (a diverged run: they would draw blank images)."""
+    path = Path(path)
+    try:
+        model.load_weights(path)
+    except Exception as e:  # h5py, zipfile and Keras each raise their own kinds
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ZooError(f"cannot load {what} {path}: {reason}") from e
+    bad = [w.path for w in model.weights if not np.isfinite(keras.ops.convert_to_numpy(w)).all()]
+    if bad:
+        raise ZooError(f"{what} {path} holds NaN or Inf in {len(bad)} of {len(model.weights)} arrays "
+                       f"(first: {bad[0]}); it comes from a run that diverged")
 
 
 def build(preset) -> tuple:
@@ -126,18 +174,24 @@ def load(name: str, weights: str | Path | None = PRETRAINED, with_discriminator:
             pretrained weights when ``weights="pretrained"``).
     """
     preset = registry.get_preset(name)
-    g, d = build(preset)
+    if weights is not None and weights != PRETRAINED:
+        if str(weights) == "":
+            raise ValueError("weights is an empty path; pass a file, \"pretrained\" or None")
+        if not Path(weights).exists():
+            raise FileNotFoundError(f"weights file {weights} does not exist")
+    card = None
     if weights == PRETRAINED:
         if preset.generator_weights is None:
             raise WeightsIntegrityError(
                 f"{name} has no pretrained weights yet; use weights=None for a fresh model"
             )
-        g.load_weights(weights_lib.resolve(preset.generator_weights, preset.weights_dir))
+        card = registry.info(name)
+        weights_lib.check_card_agrees(preset, card)  # the card must describe the weights loaded
+    g, d = build(preset)
+    if weights == PRETRAINED:
+        load_weights_file(g, weights_lib.resolve(preset.generator_weights, preset.weights_dir))
         if with_discriminator and preset.discriminator_weights is not None:
-            d.load_weights(weights_lib.resolve(preset.discriminator_weights, preset.weights_dir))
+            load_weights_file(d, weights_lib.resolve(preset.discriminator_weights, preset.weights_dir))
     elif weights is not None:
-        path = Path(weights)
-        if not path.exists():
-            raise FileNotFoundError(f"weights file {path} does not exist")
-        g.load_weights(path)
-    return (preset.model_class or ZooModel)(preset, g, d if with_discriminator else None)
+        load_weights_file(g, weights)
+    return (preset.model_class or ZooModel)(preset, g, d if with_discriminator else None, card=card)

@@ -22,19 +22,46 @@ from typing import Any, Callable
 from zoo.errors import UnknownModelError
 
 
+PRECISIONS = ("float32", "bfloat16", "float16")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainRecipe:
-    """Optimiser and schedule of one entry (plain data, recorded in cards)."""
+    """Optimiser, schedule and training options of one entry (plain data, recorded in cards).
+
+    The loss options (loss function, R1, augmentation) are the step's and
+    live in ``Preset.step_config``; everything the trainer itself does is here.
+    """
 
     batch_size: int = 64
     epochs: int = 20
     g_learning_rate: float = 2e-4
     d_learning_rate: float = 2e-4
-    beta_1: float = 0.5
+    beta_1: float = 0.5  # the generator's Adam betas, and the discriminator's unless d_beta_* are set
     beta_2: float = 0.999
     adam_epsilon: float = 1e-7  # Keras' default; ProGAN uses the authors' 1e-8
-    ema_decay: float | None = 0.999  # None: no generator EMA
+    ema_decay: float | None = 0.999  # per-step decay of the generator EMA; None: no EMA (see ema_kimg)
     seed: int = 0
+    d_beta_1: float | None = None  # None: beta_1
+    d_beta_2: float | None = None  # None: beta_2
+    # EMA as a half-life in thousands of images (StyleGAN's ema_kimg): decay = 0.5 ** (batch / (1000 *
+    # ema_kimg)) per step, independent of the batch size. Overrides ema_decay when set. ema_rampup r
+    # caps the half-life at r * images_seen early in training (StyleGAN2's ramp-up); None: no cap.
+    ema_kimg: float | None = None
+    ema_rampup: float | None = None
+    # Keras dtype policy while training: "float32", or "bfloat16" / "float16" for mixed_* (float32
+    # variables, low-precision compute). Losses, penalties, the EMA and shipped weights stay float32.
+    precision: str = "float32"
+    # Evaluate the EMA generator every this many thousand images (zoo.training.evaluation); None: never.
+    eval_every_kimg: float | None = None
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+
+    @property
+    def has_ema(self) -> bool:
+        return bool(self.ema_decay or self.ema_kimg)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -156,7 +183,9 @@ def tiny_preset(name: str, batch_size: int = 8) -> Preset:
     p = get_preset(name)
     if not p.tiny:
         raise ValueError(f"{name}: its family {p.family!r} declares no tiny test configuration (Preset.tiny)")
-    recipe = dataclasses.replace(p.recipe, **{**p.tiny.get("recipe", {}), "batch_size": batch_size})
+    # No evaluation while training unless a test asks for it (TrainConfig.eval_every_images).
+    recipe = dataclasses.replace(p.recipe, **{"eval_every_kimg": None, **p.tiny.get("recipe", {}),
+                                              "batch_size": batch_size})
     return dataclasses.replace(
         p,
         generator_config=p.tiny.get("generator_config", p.generator_config),

@@ -18,14 +18,39 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def verify(path: Path, expected_sha256: str) -> Path:
+def verify(path: Path, expected_sha256: str, source: str = "the registry") -> Path:
+    """Returns ``path`` if its sha256 is ``expected_sha256``; ``source`` names who expects it."""
     actual = sha256_file(path)
     if actual != expected_sha256:
         raise WeightsIntegrityError(
-            f"weights file {path} has sha256 {actual}, but the registry expects "
+            f"weights file {path} has sha256 {actual}, but {source} expects "
             f"{expected_sha256}; the file is corrupt or was replaced"
         )
     return path
+
+
+def check_card_agrees(preset, card: dict) -> None:
+    """Refuses an entry whose model card names other weights than its registry entry.
+
+    The registry's sha256 is what loading checks; a card edited by hand (or
+    left behind by another publish) would otherwise describe weights that are
+    not the ones loaded.
+
+    Raises:
+        WeightsIntegrityError: naming the card, the field and both values.
+    """
+    shipped = card.get("weights") if isinstance(card, dict) else None
+    if not shipped:
+        return  # an architecture card: nothing shipped, nothing to compare
+    registry = {"generator": preset.generator_weights, "discriminator": preset.discriminator_weights}
+    for role in sorted(set(shipped) | {r for r, w in registry.items() if w is not None}):
+        ours, theirs = registry.get(role), shipped.get(role) or {}
+        for field, want in (("file", ours and ours.filename), ("sha256", ours and ours.sha256)):
+            if theirs.get(field) != want:
+                raise WeightsIntegrityError(
+                    f"{preset.card_path} says weights.{role}.{field} is {theirs.get(field)!r} but the "
+                    f"registry entry {preset.name} says {want!r}; the card was edited or is out of date"
+                )
 
 
 def resolve(weights: WeightsFile, weights_dir: Path) -> Path:
@@ -33,23 +58,36 @@ def resolve(weights: WeightsFile, weights_dir: Path) -> Path:
 
     A URL is downloaded once into the Keras cache (``~/.keras/gan-zoo``, or
     ``$ZOO_CACHE_DIR/gan-zoo``); ``file://`` URLs work too, which is how the
-    tests exercise this path.
+    tests exercise this path. A cached copy that fails its sha256 (a download
+    cut short, a file replaced) is deleted and downloaded again, once.
     """
     local = weights_dir / weights.filename
-    if not local.exists():
-        if weights.url is None:
-            raise WeightsIntegrityError(f"weights file {local} is missing and the entry names no URL")
-        import keras
+    if local.exists():
+        return verify(local, weights.sha256)
+    if weights.url is None:
+        raise WeightsIntegrityError(f"weights file {local} is missing and the entry names no URL")
+    cached = _download(weights)
+    try:
+        return verify(cached, weights.sha256)
+    except WeightsIntegrityError:
+        cached.unlink(missing_ok=True)
+    cached = _download(weights)
+    try:
+        return verify(cached, weights.sha256, source=f"the registry (downloaded twice from {weights.url})")
+    except WeightsIntegrityError:
+        cached.unlink(missing_ok=True)  # never leave a bad copy for the next call to trust
+        raise
 
-        cache_dir = os.environ.get("ZOO_CACHE_DIR")
-        if cache_dir:  # get_file silently falls back to /tmp when the folder is missing
-            Path(cache_dir).expanduser().mkdir(parents=True, exist_ok=True)
-        local = Path(
-            keras.utils.get_file(
-                fname=weights.filename,
-                origin=weights.url,
-                cache_dir=cache_dir,
-                cache_subdir="gan-zoo",
-            )
-        )
-    return verify(local, weights.sha256)
+
+def _download(weights: WeightsFile) -> Path:
+    import keras
+
+    cache_dir = os.environ.get("ZOO_CACHE_DIR")
+    if cache_dir:  # get_file silently falls back to /tmp when the folder is missing
+        Path(cache_dir).expanduser().mkdir(parents=True, exist_ok=True)
+    try:
+        return Path(keras.utils.get_file(fname=weights.filename, origin=weights.url, cache_dir=cache_dir,
+                                         cache_subdir="gan-zoo"))
+    except Exception as e:  # urllib, HTTP and file errors surface as many exception types
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise WeightsIntegrityError(f"cannot download {weights.url}: {reason}") from e

@@ -23,7 +23,8 @@ class AdaIN(keras.layers.Layer):
     not ``mean(x**2) - mean**2``, which cancels catastrophically in float32
     when a channel's mean is large against its spread.
 
-    Shapes: x (N, H, W, C), scale and bias (N, C) -> (N, H, W, C).
+    Shapes: x (N, H, W, C), scale and bias (N, C) -> (N, H, W, C). The statistics are
+    float32 under a mixed-precision policy; the output has x's (compute) dtype.
 
     Args:
         epsilon: added to the variance. 1e-5, not the authors' 1e-8: TF-Lite's
@@ -47,14 +48,20 @@ class AdaIN(keras.layers.Layer):
 
     def call(self, x, scale, bias):
         channels = x.shape[-1]
+        # Statistics and the normalisation in float32 whatever the compute dtype: under a
+        # mixed policy x is bfloat16 (8 mantissa bits: sums over H * W values and the small
+        # variance of a nearly flat channel, which 1 / std then amplifies, round badly) or
+        # float16 (squares above 65504 overflow). For a float32 model every cast is a no-op.
+        compute_dtype = x.dtype
+        x = ops.cast(x, "float32")
         mean = ops.mean(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
         centred = x - mean
         var = ops.mean(ops.square(centred), axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
-        normalised = centred * ops.rsqrt(var + self.epsilon)
+        normalised = centred * ops.rsqrt(var + self.epsilon)  # (N, H, W, C) float32
         # Reshape (not x[:, None, None]) keeps the op set to RESHAPE for TF-Lite.
-        scale = ops.reshape(ops.cast(scale, x.dtype), (-1, 1, 1, channels))
-        bias = ops.reshape(ops.cast(bias, x.dtype), (-1, 1, 1, channels))
-        return normalised * scale + bias
+        scale = ops.reshape(ops.cast(scale, "float32"), (-1, 1, 1, channels))
+        bias = ops.reshape(ops.cast(bias, "float32"), (-1, 1, 1, channels))
+        return ops.cast(normalised * scale + bias, compute_dtype)
 
     def compute_output_shape(self, x_shape, scale_shape=None, bias_shape=None):
         return x_shape

@@ -21,7 +21,8 @@ class MinibatchStdDev(keras.layers.Layer):
     Groups are strided as in the authors' code: with M = N / G, sample ``k``
     belongs to group ``k % M``. N must be divisible by G.
 
-    Shapes: (N, H, W, C) -> (N, H, W, C + 1).
+    Shapes: (N, H, W, C) -> (N, H, W, C + 1). The statistic is computed in float32
+    under a mixed-precision policy, then cast to the input's (compute) dtype.
 
     Args:
         group_size: samples per group (4 in ProGAN and StyleGAN).
@@ -45,7 +46,10 @@ class MinibatchStdDev(keras.layers.Layer):
         # A static batch size (always under JAX, whose reshape needs concrete
         # sizes) gives a Python int; an exported graph's batch is dynamic.
         g = min(self.group_size, n) if n is not None else ops.minimum(self.group_size, ops.shape(inputs)[0])
-        y = ops.reshape(inputs, (g, -1, h, w, c))  # (G, M, H, W, C): y[i, m] is sample i * M + m
+        # float32 statistics under a mixed policy: in bfloat16 the mean over G samples and
+        # epsilon = 1e-8 against the variance are lost; in float16 squares overflow above 256.
+        y = ops.cast(inputs, "float32")
+        y = ops.reshape(y, (g, -1, h, w, c))  # (G, M, H, W, C): y[i, m] is sample i * M + m
         y = y - ops.mean(y, axis=0, keepdims=True)
         y = ops.sqrt(ops.mean(ops.square(y), axis=0) + self.epsilon)  # (M, H, W, C) std over the group
         y = ops.mean(y, axis=(1, 2, 3), keepdims=True)  # (M, 1, 1, 1) one number per group

@@ -28,7 +28,11 @@ class PixelNorm(keras.layers.Layer):
         self.epsilon = float(epsilon)
 
     def call(self, inputs):
-        return inputs * ops.rsqrt(ops.mean(ops.square(inputs), axis=-1, keepdims=True) + self.epsilon)
+        # The mean square in float32: under mixed_float16 squares overflow above 256, and
+        # 1e-8 is below float16's range (a no-op cast for a float32 model).
+        x = ops.cast(inputs, "float32")
+        norm = ops.rsqrt(ops.mean(ops.square(x), axis=-1, keepdims=True) + self.epsilon)  # (..., 1)
+        return inputs * ops.cast(norm, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -116,7 +116,7 @@ def load_classifier(dataset: str, weights_dir: Path = WEIGHTS_DIR):
     path = weights_path(dataset, weights_dir)
     if not path.exists():
         raise WeightsIntegrityError(f"classifier weights {path} are missing (the card names them)")
-    verify(path, card["weights"]["sha256"])
+    verify(path, card["weights"]["sha256"], source=f"its card {card_path(dataset, weights_dir)}")
     model = build_classifier(**card["architecture"])
     model.load_weights(path)
     return model, card

@@ -4,7 +4,9 @@ Generated samples and a real-data row (train images vs the test split) are
 both scored against the same reference, the dataset's test split, so the
 real row is the floor a perfect generator would reach at that budget.
 Real-data features are cached per dataset, keyed by the feature network's
-hash and a fingerprint of the data.
+hash and a fingerprint of the data; each cache file stores the sha256 of its
+arrays, and a file whose arrays do not match it (edited, truncated, foreign)
+is recomputed, never used.
 """
 
 from __future__ import annotations
@@ -29,6 +31,28 @@ PR_K = 3
 IS_SPLITS = 10
 COVERAGE_MIN_SHARE = 0.1
 CACHE_ENV = "ZOO_CACHE_DIR"
+_CACHED = ("features", "probs", "labels", "mu", "sigma")
+
+
+def arrays_sha256(arrays: dict) -> str:
+    """sha256 over the cached arrays (names, dtypes, shapes and bytes, in :data:`_CACHED` order)."""
+    h = hashlib.sha256()
+    for k in _CACHED:
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f"{k}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _read_cache(path: Path) -> dict | None:
+    """The cached arrays at ``path`` if their sha256 matches the one stored with them, else None."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            out = {k: z[k] for k in _CACHED}
+            stored = bytes(z["sha256"]).decode()
+    except Exception:  # truncated, foreign, or written before the sha256 was stored
+        return None
+    return out if stored == arrays_sha256(out) else None
 
 
 def budget_tag(n: int) -> str:
@@ -93,20 +117,17 @@ def real_features(extractor, dataset: str, split: str, size: int, n: int | None 
     path = None
     if use_cache and extractor.id is not None:
         path = cache_dir() / f"{dataset}-{split}-{subset}-{size}px-{fingerprint}-{extractor.id}.npz"
-        if path.exists():
-            try:
-                with np.load(path) as z:
-                    out = {k: z[k] for k in ("features", "probs", "labels", "mu", "sigma")}
-                return {**out, "n": len(out["features"]), "cache": "hit"}
-            except Exception:  # a truncated or foreign file: recompute and overwrite it
-                pass
+        out = _read_cache(path) if path.exists() else None
+        if out is not None:
+            return {**out, "n": len(out["features"]), "cache": "hit"}
+        # Otherwise (missing or failing its sha256): recompute and overwrite it.
     x = to_float_images(images, pad_to=size if size != images.shape[1] else None)
     feats, probs = extractor(x)
     mu, sigma = feature_statistics(feats)
     out = {"features": feats, "probs": probs, "labels": labels, "mu": mu, "sigma": sigma}
     if path is not None:
         buf = io.BytesIO()
-        np.savez(buf, **out)
+        np.savez(buf, **out, sha256=np.frombuffer(arrays_sha256(out).encode(), np.uint8))
         atomic.write_bytes(path, buf.getvalue())
     return {**out, "n": len(feats), "cache": "miss" if path is not None else "off"}
 

@@ -25,7 +25,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from zoo.training.ema import ema_decay_at, update_ema
+from zoo.training.ema import EMASchedule, update_ema
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -81,8 +81,7 @@ def to_backend_batch(batch):
     return x
 
 
-def build_train_step(step, state, ema_decay: float | None = None, jit_compile: bool = False,
-                     strategy=None) -> Callable:
+def build_train_step(step, state, recipe=None, jit_compile: bool = False, strategy=None) -> Callable:
     """The compiled train step ``train_step(real) -> dict of losses`` for the active backend.
 
     One step: ``step.sample_latents``, both losses from ``step.losses`` (one
@@ -93,7 +92,9 @@ def build_train_step(step, state, ema_decay: float | None = None, jit_compile: b
     Args:
         step: a :class:`~zoo.training.step.GANStep`.
         state: the :class:`~zoo.training.state.TrainState` it updates.
-        ema_decay: the EMA's per-step decay (None: the state has no EMA).
+        recipe: the :class:`~zoo.registry.TrainRecipe` whose EMA options the
+            step follows (``ema_decay``, or ``ema_kimg`` and ``ema_rampup``: see
+            :class:`~zoo.training.ema.EMASchedule`); None: the state has no EMA.
         jit_compile: XLA-compile the step (TensorFlow; JAX always compiles).
         strategy: a ``tf.distribute`` strategy whose scope created ``state``.
 
@@ -102,20 +103,23 @@ def build_train_step(step, state, ema_decay: float | None = None, jit_compile: b
     >>> from zoo.training import TrainState
     >>> preset = tiny_preset("dcgan-mnist")
     >>> state = TrainState.create(preset)
-    >>> train_step = build_train_step(preset.step.from_preset(preset), state, ema_decay=0.999)
+    >>> train_step = build_train_step(preset.step.from_preset(preset), state, recipe=preset.recipe)
     >>> losses = train_step(np.zeros((state.batch_size, 28, 28, 1), "float32"))
     >>> sorted(losses), state.step
     (['d_loss', 'g_loss'], 1)
     """
     backend = keras.backend.backend()
+    ema = EMASchedule.from_recipe(recipe) if recipe is not None else None
+    if state.ema is not None and ema is None:
+        raise ValueError("the state keeps a generator EMA: pass the recipe that has one (recipe=...)")
     if strategy is not None and backend != "tensorflow":
         raise ValueError(f"tf.distribute strategies need the TensorFlow backend, not {backend}")
     if backend == "tensorflow":
-        return _tensorflow_step(step, state, ema_decay, jit_compile, strategy)
+        return _tensorflow_step(step, state, ema, jit_compile, strategy)
     if backend == "jax":
-        return _jax_step(step, state, ema_decay)
+        return _jax_step(step, state, ema)
     if backend == "torch":
-        return _torch_step(step, state, ema_decay)
+        return _torch_step(step, state, ema)
     raise NotImplementedError(f"backend {backend!r} is not supported; use one of {BACKENDS}")
 
 
@@ -125,13 +129,13 @@ def split_aux(losses: dict) -> tuple[dict, dict]:
     return losses, losses.pop("aux", {})
 
 
-def _update_ema(state, ema_decay) -> None:
+def _update_ema(state, ema: EMASchedule | None) -> None:
+    """The EMA update that ends a step; ``g_opt.iterations`` already counts the step."""
     if state.ema is not None:
-        step = keras.ops.cast(state.g_opt.iterations, "float32")
-        update_ema(state.ema, state.generator, ema_decay_at(step, ema_decay))
+        update_ema(state.ema, state.generator, ema.decay_at(state.g_opt.iterations, state.batch_size))
 
 
-def _tensorflow_step(step, state, ema_decay, jit_compile: bool, strategy):
+def _tensorflow_step(step, state, ema, jit_compile: bool, strategy):
     import tensorflow as tf
 
     g, d = state.generator, state.discriminator
@@ -151,7 +155,7 @@ def _tensorflow_step(step, state, ema_decay, jit_compile: bool, strategy):
         return losses
 
     def update_ema():
-        _update_ema(state, ema_decay)
+        _update_ema(state, ema)
 
     if strategy is None:
 
@@ -168,7 +172,7 @@ def _tensorflow_step(step, state, ema_decay, jit_compile: bool, strategy):
     return distribute.tensorflow_distributed_step(step, state, strategy, replica_step, update_ema, jit_compile)
 
 
-def _jax_step(step, state, ema_decay):
+def _jax_step(step, state, ema):
     import jax
 
     g, d = state.generator, state.discriminator
@@ -204,7 +208,7 @@ def _jax_step(step, state, ema_decay):
             state.d_opt.apply(d_grads, d_train)
             state.g_opt.apply(g_grads, g_train)
             step.after_update(state, aux)
-            _update_ema(state, ema_decay)
+            _update_ema(state, ema)
         return [scope.get_current_value(v) for v in state_vars], losses
 
     # XLA is how JAX runs at all; jit_compile=False keeps it (the flag is TensorFlow's choice).
@@ -219,7 +223,7 @@ def _jax_step(step, state, ema_decay):
     return run
 
 
-def _torch_step(step, state, ema_decay):
+def _torch_step(step, state, ema):
     import torch
 
     g, d = state.generator, state.discriminator
@@ -235,7 +239,7 @@ def _torch_step(step, state, ema_decay):
             state.d_opt.apply(list(d_grads), d_train)
             state.g_opt.apply(list(g_grads), g_train)
             step.after_update(state, keras.tree.map_structure(lambda x: x.detach(), aux))
-            _update_ema(state, ema_decay)
+            _update_ema(state, ema)
         return {k: v.detach() if hasattr(v, "detach") else v for k, v in losses.items()}
 
     return train_step

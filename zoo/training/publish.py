@@ -3,10 +3,12 @@
 Usage (maintainers):
     python -m zoo.training.publish RUN_DIR NAME --command "gan-zoo train ..." [--force]
 
-Copies RUN_DIR/final/{generator,discriminator}.weights.h5 into the family's
+Copies the run's best snapshot (RUN_DIR/best/, kept by evaluation while
+training; else RUN_DIR/final/) generator and discriminator into the family's
 weights folder as NAME.*.weights.h5, writes NAME.card.json (run card, data
-provenance, sha256s, golden outputs) and prints the ``WeightsFile`` lines to
-paste into the family's presets.py.
+provenance, sha256s, golden outputs, the training curve of RUN_DIR/metrics.jsonl
+and which snapshot shipped) and prints the ``WeightsFile`` lines to paste into
+the family's presets.py. ``--snapshot final`` ships the end of the run instead.
 """
 
 from __future__ import annotations
@@ -49,17 +51,39 @@ def publish(
     force: bool = False,
     notes: str | None = None,
     generator: str = "ema",
+    snapshot: str = "best",
 ) -> dict:
     """Copies a finished run's weights into the package and writes the card.
 
     Args:
         generator: "ema" ships the run's averaged generator (``final/generator``),
-            "live" the raw one (``final/generator_live``); the card says which.
+            "live" the raw one (``final/generator_live``, final snapshot only); the card says which.
+        snapshot: "best" ships ``best/`` (the lowest fid of evaluation while training)
+            when the run kept one, else ``final/`` with the reason in the card; "final"
+            ships ``final/``.
     """
     import zoo
+    from zoo.training import evaluation
 
     if generator not in ("ema", "live"):
         raise ValueError(f"generator must be 'ema' or 'live', got {generator!r}")
+    if snapshot not in ("best", "final"):
+        raise ValueError(f"snapshot must be 'best' or 'final', got {snapshot!r}")
+    rows = evaluation.read_log(Path(run_dir) / evaluation.METRICS_NAME)
+    best_dir = Path(run_dir) / evaluation.BEST_DIR
+    if snapshot == "best" and generator == "live":
+        raise ValueError("the best snapshot holds the EMA generator only; pass --snapshot final for --generator live")
+    if snapshot == "best" and not best_dir.exists():
+        chosen = {"which": "final", "reason": "the run kept no best snapshot (no evaluation while training)"}
+    elif snapshot == "best":
+        best = evaluation.read_best(best_dir)
+        chosen = {"which": "best", "reason": f"lowest {best['metric']} of {len(rows)} evaluations while training",
+                  "step": best["step"], "images": best["images"], **best["values"]}
+    else:
+        chosen = {"which": "final", "reason": "asked for (--snapshot final)"}
+        if rows:
+            chosen.update(step=rows[-1]["step"], images=rows[-1]["images"], **rows[-1]["values"])
+    source_dir = best_dir if chosen["which"] == "best" else Path(run_dir) / "final"
 
     preset = get_preset(name)
     final = Path(run_dir) / "final"
@@ -74,7 +98,7 @@ def publish(
             raise FileExistsError(f"{target} exists; pass --force to replace it")
         source = "generator_live" if (part, generator) == ("generator", "live") else part
         with atomic.replacing(target) as tmp:
-            shutil.copyfile(final / f"{source}.weights.h5", tmp)
+            shutil.copyfile(source_dir / f"{source}.weights.h5", tmp)
         weights[part] = {"file": target.name, "sha256": sha256_file(target), "bytes": target.stat().st_size}
 
     model = zoo.load(name, weights=preset.weights_dir / weights["generator"]["file"])
@@ -88,7 +112,7 @@ def publish(
     card = card_lib.model_card(
         preset, run_card, image_shape=model.image_shape, latent=model.latent_info(), data=data_info,
         training_command=command, weights=weights, generator=generator, golden=golden_outputs(model),
-        notes=notes,
+        notes=notes, training_curve=evaluation.curve(rows), snapshot=chosen,
     )
     card_lib.write_card(preset.card_path, card)
     return card
@@ -102,9 +126,11 @@ def main(argv=None) -> None:
     p.add_argument("--notes", default=None, help="free text for the card (how the samples look, caveats)")
     p.add_argument("--generator", choices=("ema", "live"), default="ema",
                    help="which generator of the run to ship (compare final/*_samples.png first)")
+    p.add_argument("--snapshot", choices=("best", "final"), default="best",
+                   help="ship the best evaluated snapshot (RUN_DIR/best/, the default) or the end of the run")
     p.add_argument("--force", action="store_true")
     args = p.parse_args(argv)
-    card = publish(args.run_dir, args.name, args.command, args.force, args.notes, args.generator)
+    card = publish(args.run_dir, args.name, args.command, args.force, args.notes, args.generator, args.snapshot)
     for part, w in card["weights"].items():
         print(f'{part}_weights=WeightsFile("{w["file"]}", "{w["sha256"]}"),')
 

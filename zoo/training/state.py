@@ -8,6 +8,20 @@ import dataclasses
 import keras
 
 
+POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+
+
+@contextlib.contextmanager
+def dtype_policy(precision: str):
+    """Keras' global dtype policy for ``precision`` ("float32", "bfloat16", "float16") inside the block."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(POLICIES[precision])
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 @dataclasses.dataclass
 class TrainState:
     """The networks, optimisers and random state of one training run.
@@ -39,8 +53,8 @@ class TrainState:
     batch_size: int
 
     @classmethod
-    def create(cls, preset, batch_size: int | None = None, strategy=None) -> "TrainState":
-        """Fresh networks and optimisers for ``preset``'s architecture and recipe.
+    def create(cls, preset, batch_size: int | None = None, strategy=None, recipe=None) -> "TrainState":
+        """Fresh networks and optimisers for ``preset``'s architecture and recipe (or ``recipe``).
 
         Seeds Keras' global RNG with the recipe's seed first, so the initial
         weights are a function of the recipe. Under a ``tf.distribute``
@@ -49,16 +63,19 @@ class TrainState:
         """
         from zoo.model import build
 
-        r = preset.recipe
+        r = recipe or preset.recipe
         keras.utils.set_random_seed(r.seed)
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
-            generator, discriminator = build(preset)
+            with dtype_policy(r.precision):  # float32 variables; bfloat16 / float16 compute when mixed
+                generator, discriminator = build(preset)
             ema = None
-            if r.ema_decay:
+            if r.has_ema:  # always float32: it is what ships
                 ema = preset.generator(**preset.generator_config, name="generator_ema")
                 ema.set_weights(generator.get_weights())
+            d_betas = (r.beta_1 if r.d_beta_1 is None else r.d_beta_1, r.beta_2 if r.d_beta_2 is None else r.d_beta_2)
             g_opt = keras.optimizers.Adam(r.g_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=r.adam_epsilon)
-            d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=r.beta_1, beta_2=r.beta_2, epsilon=r.adam_epsilon)
+            d_opt = keras.optimizers.Adam(r.d_learning_rate, beta_1=d_betas[0], beta_2=d_betas[1],
+                                          epsilon=r.adam_epsilon)
             g_opt.build(generator.trainable_variables)
             d_opt.build(discriminator.trainable_variables)
             seed_generator = keras.random.SeedGenerator(r.seed)

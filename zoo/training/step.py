@@ -17,8 +17,11 @@ import dataclasses
 from typing import Hashable
 
 import keras
+from keras import ops
 
+from zoo.training import augment as augmentation
 from zoo.training import losses
+from zoo.training.backends import value_and_input_gradient
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +40,16 @@ class StepCost:
 # Forward G + 2D (real and fake); backward ~2x forward: D's loss adds 2 * 2D,
 # G's loss adds D (input gradients through D on the fake) plus 2G.
 NON_SATURATING_COST = StepCost(3, 7, "3*G + 7*D (forward G + 2D; backward ~2x forward)")
+
+
+def r1_cost(every: int) -> StepCost:
+    """With R1 on every ``every``-th step: its input gradient (D) and double backward (2D) add 3D
+    on those steps (StyleGAN's R1_COST, 3G + 10D, when every step)."""
+    if every == 1:
+        return StepCost(3, 10, "3*G + 10*D (forward G + 2D; backward ~2x forward; R1's input gradient D "
+                        "and its double backward 2D on every step)")
+    return StepCost(3, 7 + 3 / every, f"3*G + 7*D + 3*D/{every} (forward G + 2D; backward ~2x forward; "
+                    f"R1's input gradient and double backward, 3D, every {every} steps)")
 
 
 class GANStep(abc.ABC):
@@ -107,11 +120,19 @@ class GANStep(abc.ABC):
         return 0
 
 
+# loss option -> (generator loss, discriminator loss), both over logits
+LOSSES = {
+    "non-saturating": (losses.non_saturating_generator_loss, losses.non_saturating_discriminator_loss),
+    "hinge": (losses.hinge_generator_loss, losses.hinge_discriminator_loss),
+}
+
+
 class NonSaturatingStep(GANStep):
-    """Simultaneous update with the non-saturating loss (DCGAN, MLP GAN).
+    """Simultaneous update with the non-saturating (or hinge) loss (DCGAN, MLP GAN).
 
     One generator forward pass feeds both losses, as in the TensorFlow DCGAN
-    tutorial; each network then takes a gradient step on its own loss.
+    tutorial; each network then takes a gradient step on its own loss. Every
+    option below defaults to off, which is the tutorial's step exactly.
 
     Args:
         latent_dim: size of the generator's latent vector.
@@ -121,6 +142,19 @@ class NonSaturatingStep(GANStep):
             with separate batches, batch norm removes each batch's mean, so D
             is blind to the mean of those pixels and G's border drifts into
             salt-and-pepper noise. False keeps the tutorial's two calls.
+        loss: "non-saturating" or "hinge" (:data:`LOSSES`).
+        r1_gamma: R1 weight gamma (0: off): ``d_loss += gamma / 2 * R1`` with
+            ``R1 = mean_N ||dD(x)/dx||^2`` on the real batch (through the
+            augmentation, if any). Needs a discriminator without batch norm.
+        r1_every: lazy regularisation (StyleGAN2): R1 only on every k-th
+            step (step 0, k, 2k, ...), scaled by k. The step index comes from
+            :meth:`on_images`, whose graph key tells the trainer which of the
+            two compiled steps to run; a step built without calling it
+            applies R1 (step 0's graph).
+        augment: DiffAugment policy, comma-separated from
+            ``zoo.training.augment.POLICIES`` ("translation,cutout"); "" off.
+        augment_translation: largest shift as a fraction of the side (1/8: 3 px at 28).
+        augment_cutout: cutout box side as a fraction of the side (1/2: 14 px at 28).
 
     Examples:
     >>> from zoo.model import build
@@ -131,35 +165,103 @@ class NonSaturatingStep(GANStep):
     >>> out = step.losses(g, d, real, step.sample_latents(4, keras.random.SeedGenerator(0)))
     >>> sorted(out), tuple(out["g_loss"].shape)
     (['d_loss', 'g_loss'], ())
+    >>> lazy = NonSaturatingStep(latent_dim=8, r1_gamma=1.0, r1_every=4, augment="translation,cutout")
+    >>> [lazy.on_images(i * 8, type("State", (), {"batch_size": 8})) for i in range(5)]
+    [('r1', True), ('r1', False), ('r1', False), ('r1', False), ('r1', True)]
     """
 
-    generator_loss = staticmethod(losses.non_saturating_generator_loss)
-    discriminator_loss = staticmethod(losses.non_saturating_discriminator_loss)
-
-    def __init__(self, latent_dim: int, joint_batch: bool = False):
+    def __init__(self, latent_dim: int, joint_batch: bool = False, loss: str = "non-saturating",
+                 r1_gamma: float = 0.0, r1_every: int = 1, augment: str = "",
+                 augment_translation: float = 0.125, augment_cutout: float = 0.5):
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+        if r1_gamma < 0 or int(r1_every) != r1_every or r1_every < 1:
+            raise ValueError(f"need r1_gamma >= 0 and an integer r1_every >= 1, got {r1_gamma}, {r1_every}")
         self.latent_dim = latent_dim
         self.joint_batch = joint_batch
+        self.loss = loss
+        self.generator_loss, self.discriminator_loss = LOSSES[loss]
+        self.r1_gamma = float(r1_gamma)
+        self.r1_every = int(r1_every)
+        self.augment = augment
+        self.augment_names = augmentation.parse_policy(augment)  # () when off
+        self.augment_translation = float(augment_translation)
+        self.augment_cutout = float(augment_cutout)
+        self.r1_now = True  # set by on_images; read when the compiled step is traced
 
     @classmethod
     def from_preset(cls, preset):
         return cls(latent_dim=preset.generator_config["latent_dim"], **preset.step_config)
 
     def get_config(self) -> dict:
-        return {"latent_dim": self.latent_dim, "joint_batch": self.joint_batch}
+        return {
+            "latent_dim": self.latent_dim,
+            "joint_batch": self.joint_batch,
+            "loss": self.loss,
+            "r1_gamma": self.r1_gamma,
+            "r1_every": self.r1_every,
+            "augment": self.augment,
+            "augment_translation": self.augment_translation,
+            "augment_cutout": self.augment_cutout,
+        }
+
+    def cost(self) -> StepCost:
+        return r1_cost(self.r1_every) if self.r1_gamma else NON_SATURATING_COST
+
+    def on_images(self, images_seen: int, state):
+        """Lazy R1: ``("r1", True)`` on every ``r1_every``-th step, ``("r1", False)`` between
+        (two compiled steps); None when R1 is off or on every step (one graph)."""
+        if not self.r1_gamma or self.r1_every == 1:
+            return None
+        self.r1_now = (images_seen // state.batch_size) % self.r1_every == 0
+        return ("r1", self.r1_now)
 
     def sample_latents(self, batch_size: int, seed_generator):
-        return keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
+        """z (N, latent_dim); with augmentation, ``{"z": z, "augment": augmentation.draw(...)}``."""
+        z = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
+        if not self.augment_names:
+            return z
+        return {"z": z, "augment": augmentation.draw(self.augment_names, batch_size, seed_generator)}
+
+    def _augment(self, images, params: dict | None, which: int):
+        """DiffAugment of ``images`` (N, H, W, C) with draw ``which`` (0: real, 1: fake); identity when off."""
+        if params is None:
+            return images
+        own = {name: u[:, which] for name, u in params.items()}  # (N, 2) uniforms per transform
+        return augmentation.diff_augment(images, own, self.augment_names, self.augment_translation,
+                                         self.augment_cutout)
 
     def losses(self, generator, discriminator, real, latents) -> dict:
-        fake = generator(latents, training=True)
+        z, params = (latents["z"], latents["augment"]) if self.augment_names else (latents, None)
+        fake = generator(z, training=True)
+        r1_now = self.r1_gamma > 0 and self.r1_now
         if self.joint_batch:
-            n = keras.ops.shape(real)[0]
-            logits = discriminator(keras.ops.concatenate([real, keras.ops.cast(fake, real.dtype)], axis=0), training=True)
+            n = ops.shape(real)[0]
+            fake_in = self._augment(ops.cast(fake, real.dtype), params, 1)
+
+            def critic(x):  # reals (N, H, W, C) -> logits (2N, 1) of [reals; fakes]
+                both = ops.concatenate([self._augment(x, params, 0), fake_in], axis=0)  # (2N, H, W, C)
+                return discriminator(both, training=True)
+
+            # Without batch norm the fake half does not depend on the reals, so the gradient of
+            # the summed logits with respect to the reals is that of the real half.
+            logits, real_grads = _value_and_r1_gradient(critic, real, r1_now)
             real_logits, fake_logits = logits[:n], logits[n:]
         else:
-            real_logits = discriminator(real, training=True)
-            fake_logits = discriminator(fake, training=True)
-        return {
-            "g_loss": self.generator_loss(fake_logits),
-            "d_loss": self.discriminator_loss(real_logits, fake_logits),
-        }
+            real_logits, real_grads = _value_and_r1_gradient(
+                lambda x: discriminator(self._augment(x, params, 0), training=True), real, r1_now)
+            fake_logits = discriminator(self._augment(fake, params, 1), training=True)
+        out = {"g_loss": self.generator_loss(fake_logits), "d_loss": self.discriminator_loss(real_logits, fake_logits)}
+        if r1_now:
+            grads = ops.cast(real_grads, "float32")  # (N, H, W, C); the penalty stays float32
+            out["r1"] = ops.mean(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))))
+            out["d_loss"] = out["d_loss"] + (0.5 * self.r1_gamma * self.r1_every) * out["r1"]
+        return out  # "r1" (the unweighted penalty) on R1 steps only: the trainer averages it over those
+
+
+def _value_and_r1_gradient(critic, real, needed: bool):
+    """``(critic(real), d sum(critic(real)) / d real)`` when ``needed`` (differentiable again), else
+    ``(critic(real), None)``: one forward pass either way."""
+    if not needed:
+        return critic(real), None
+    return value_and_input_gradient(critic, real)

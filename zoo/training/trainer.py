@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import platform
 import shutil
 import signal
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo import atomic
 from zoo import card as card_lib
 from zoo import data as data_lib
 from zoo import images as images_lib
@@ -33,32 +33,16 @@ from zoo.model import ZooModel
 from zoo.training import checkpoint as ckpt_lib
 from zoo.training import distribute
 from zoo.training.backends import build_train_step
+from zoo.training.config import TrainConfig, TrainConfigError  # noqa: F401 (public here too)
 from zoo.training.ema import recalibrate_batchnorm
+from zoo.training.environment import environment
+from zoo.training.evaluation import Evaluator
+from zoo.training.run_folder import RunFolder
 from zoo.training.state import TrainState
 
 GRID_SEED = 1234  # fixed latents for the per-epoch sample grid
 RECALIBRATION_SEED = 4321
 RECALIBRATION_SIZE = 2048
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Run options (the architecture and optimiser come from the preset's recipe)."""
-
-    out_dir: Path
-    data_dir: str | None = None
-    epochs: int | None = None  # None: the recipe's
-    batch_size: int | None = None  # None: the recipe's
-    max_steps: int | None = None  # stop early after this many steps in total
-    checkpoint_every: int = 500
-    log_every: int = 25
-    resume: bool = False
-    force: bool = False
-    progress: bool = True
-    tensorboard: bool = True
-    jit_compile: bool = False
-    strategy: str | None = None  # zoo.training.distribute.STRATEGIES; None: one device
-
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
@@ -100,16 +84,35 @@ class Trainer:
         self.preset = preset
         self.config = config
         self.recipe = preset.recipe
-        self.batch_size = config.batch_size or self.recipe.batch_size
+        if config.precision is not None:
+            self.recipe = dataclasses.replace(self.recipe, precision=config.precision)
+        self.batch_size = config.batch_size if config.batch_size is not None else self.recipe.batch_size
         self.epochs = config.epochs if config.epochs is not None else self.recipe.epochs
         self.out_dir = Path(config.out_dir)
         self.checkpoint_path = self.out_dir / ckpt_lib.CHECKPOINT_NAME
-        self._check_out_dir()
         # First, before anything initialises TensorFlow (multi-worker needs that).
         self.strategy = distribute.make_strategy(config.strategy)
         self.replicas = distribute.num_replicas(self.strategy)
         distribute.check_global_batch(self.batch_size, self.strategy)
+        # The run folder is the chief's: a cluster's other workers write to scratch folders (below)
+        # and must not trip over the chief's manifest and lock.
+        self._chief = distribute.is_chief(self.strategy)
+        self.run_folder = RunFolder(self.out_dir)
+        if self._chief:
+            self.run_folder.check(config.resume, config.force, preset.name)  # refusals that only read
+        self._saved_step = None  # step of the checkpoint on disk that this run wrote or resumed
+        if config.resume:
+            self._check_resume(ckpt_lib.read_state(self.checkpoint_path))
+        if self._chief:
+            self.run_folder.lock()
+        try:
+            self._setup(preset, config, images)
+        except BaseException:
+            self.run_folder.release()
+            raise
 
+    def _setup(self, preset, config: TrainConfig, images) -> None:
+        """The rest of __init__, under the run-folder lock."""
         if images is None:
             raw, _ = data_lib.load_arrays(preset.dataset, "train", config.data_dir)
             images = data_lib.to_float_images(raw, preset.pad_to)
@@ -120,46 +123,78 @@ class Trainer:
         self.total_steps = self.epochs * self.steps_per_epoch
         if config.max_steps is not None:
             self.total_steps = min(self.total_steps, config.max_steps)
+        if config.eval_every_images is not None:
+            self.eval_every_images = config.eval_every_images
+        else:
+            self.eval_every_images = round(1000 * (self.recipe.eval_every_kimg or 0))
 
-        self.state = TrainState.create(preset, self.batch_size, self.strategy)
+        self.state = TrainState.create(preset, self.batch_size, self.strategy, recipe=self.recipe)
         self.gan_step = preset.step.from_preset(preset)
         # A view of the generator with the family's latent sampling, for grids and recalibration.
         self.view = (preset.model_class or ZooModel)(preset, self.state.generator, card={})
-        self.record = {"step": 0, "wall_clock_s": 0.0, "history": []}
+        run_info = {"batch_size": self.batch_size, "precision": self.recipe.precision}
+        self.record = {"step": 0, "wall_clock_s": 0.0, "history": [], "run": run_info}
         if config.resume:
             self.record = ckpt_lib.load(self.checkpoint_path, self.state.checkpoint_groups())
-        if not distribute.is_chief(self.strategy):
+            self.record.setdefault("run", run_info)  # checkpoints written before it was recorded
+            self._saved_step = self.step
+        if self._chief:
+            # The last check before the first write: --force deletes the old run's outputs here.
+            self.run_folder.start(name=preset.name, batch_size=self.batch_size, precision=self.recipe.precision,
+                                  resume=config.resume, force=config.force)
+        self.evaluator = None
+        if not self._chief:
             # A multi-worker cluster's other workers run the same loop but write to scratch.
             self.out_dir = Path(tempfile.mkdtemp(prefix="gan-zoo-worker-"))
             self.checkpoint_path = self.out_dir / ckpt_lib.CHECKPOINT_NAME
-        self.train_step = None  # built by prepare_step() for the step's first graph key
-        self._graph_key = object()  # equal to no key, so the first prepare_step() builds
+        elif self.eval_every_images:
+            self.evaluator = Evaluator(preset, self.out_dir, self.eval_every_images, config.eval_samples,
+                                       resume_images=self.state.images_seen if config.resume else None,
+                                       data_dir=config.data_dir)
+        self.train_step = None  # set by prepare_step() to the compiled step of the current graph key
+        self._compiled = {}  # graph key -> compiled step (ProGAN's phases, lazy R1's two graphs)
+        self._graph_key = object()  # equal to no key, so the first prepare_step() selects one
 
     # -- setup helpers -------------------------------------------------------
-    def _check_out_dir(self) -> None:
-        exists = self.checkpoint_path.exists()
-        if self.config.resume and not exists:
-            raise ZooError(f"--resume: no checkpoint at {self.checkpoint_path}")
-        if exists and not (self.config.resume or self.config.force):
-            raise ZooError(
-                f"{self.out_dir} already holds a checkpoint; pass --resume to continue it "
-                f"or --force to start over"
-            )
+    def _check_resume(self, state: dict) -> None:
+        """Refuses to continue a checkpoint with another batch size or precision than it was
+        written with: the data order, step count and optimiser state would silently disagree."""
+        run = state.get("run") or {}
+        wanted = {"batch_size": (self.batch_size, "--batch-size", "batch size"),
+                  "precision": (self.recipe.precision, "--precision", "precision")}
+        for key, (ours, flag, words) in wanted.items():
+            theirs = run.get(key)
+            if theirs is not None and theirs != ours:
+                raise ZooError(f"--resume: {self.checkpoint_path} was written with {words} {theirs}, not {ours}; "
+                               f"pass {flag} {theirs} to continue it")
+
+    def close(self) -> None:
+        """Releases the run folder (``fit`` does it when it returns or fails)."""
+        self.run_folder.release()
+
+    def _last_good(self) -> str:
+        if not self.checkpoint_path.exists():
+            return "no checkpoint had been written yet"
+        at = f" (step {self._saved_step})" if self._saved_step is not None else ""
+        return f"the last good checkpoint {self.checkpoint_path}{at} is intact; --resume continues from it"
 
     # -- the compiled step ---------------------------------------------------
     def prepare_step(self, images_seen: int | None = None) -> None:
-        """Runs the step's ``on_images`` hook and (re)builds the compiled step
-        when its graph key changes (ProGAN's growth phases).
+        """Runs the step's ``on_images`` hook and selects the compiled step of
+        its graph key, building it the first time (ProGAN's growth phases,
+        lazy R1's steps with and without the penalty).
 
         The loop calls it before every step with the images seen so far;
         ``images_seen`` sets another point of the schedule.
         """
         seen = self.state.images_seen if images_seen is None else images_seen
         key = self.gan_step.on_images(seen, self.state)
-        if key != self._graph_key:
-            self._graph_key = key
-            self.train_step = build_train_step(self.gan_step, self.state, ema_decay=self.recipe.ema_decay,
-                                               jit_compile=self.config.jit_compile, strategy=self.strategy)
+        if key == self._graph_key:
+            return
+        if key not in self._compiled:
+            self._compiled[key] = build_train_step(self.gan_step, self.state, recipe=self.recipe,
+                                                   jit_compile=self.config.jit_compile, strategy=self.strategy)
+        self._graph_key, self.train_step = key, self._compiled[key]
 
     def run_step(self, real) -> dict:
         """One training step on the batch ``real``: :meth:`prepare_step`, then the compiled step."""
@@ -181,11 +216,27 @@ class Trainer:
         return keras.ops.convert_to_numpy(model(self._latents(64, GRID_SEED), training=False))
 
     def save_checkpoint(self) -> None:
+        """Writes the checkpoint, unless a variable is NaN or Inf: then training stops
+        (TrainingDivergedError) and the previous checkpoint stays."""
         self.record["step"] = self.step
-        ckpt_lib.save(self.checkpoint_path, self.state.checkpoint_groups(), self.record)
+        try:
+            ckpt_lib.save(self.checkpoint_path, self.state.checkpoint_groups(), self.record)
+        except ckpt_lib.NonFiniteCheckpointError as e:
+            raise TrainingDivergedError(f"the weights diverged by step {self.step} ({e}); stopped, "
+                                        f"{self._last_good()}") from None
+        self._saved_step = self.step
 
     # -- the loop --------------------------------------------------------------
     def fit(self) -> dict:
+        """Trains to the end (or Ctrl-C / SIGTERM: checkpoint, then KeyboardInterrupt); returns the summary."""
+        if self._chief and not self.run_folder.locked:  # a second fit() of the same trainer
+            self.run_folder.lock()
+        try:
+            return self._fit()
+        finally:
+            self.run_folder.release()
+
+    def _fit(self) -> dict:
         tf = self.tf
         cfg = self.config
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +259,7 @@ class Trainer:
         if threading.current_thread() is threading.main_thread():
             restore_sigterm = signal.signal(signal.SIGTERM, _interrupt)
         t_start = time.perf_counter()
-        t_timed, timed_steps, compile_s = None, 0, None
+        t_timed, timed_steps, compile_s, eval_s = None, 0, None, 0.0
         window = []
         try:
             while self.step < self.total_steps:
@@ -228,17 +279,14 @@ class Trainer:
                     step = self.step
                     bad = [k for k, v in values.items() if not _is_finite(v)]
                     if bad:
-                        where = (
-                            f"the last good checkpoint {self.checkpoint_path} is intact"
-                            if self.checkpoint_path.exists()
-                            else "no checkpoint had been written yet"
-                        )
                         raise TrainingDivergedError(
-                            f"{', '.join(bad)} became {values[bad[0]]} at step {step}; stopped, {where}"
+                            f"{', '.join(bad)} became {values[bad[0]]} at step {step}; stopped, {self._last_good()}"
                         )
                     window.append(values)
                     if step % cfg.log_every == 0 or step == self.total_steps:
-                        mean = {k: float(np.mean([w[k] for w in window])) for k in values}
+                        # A key logged on some steps only (lazy R1's penalty) averages over those.
+                        keys = dict.fromkeys(k for w in window for k in w)
+                        mean = {k: float(np.mean([w[k] for w in window if k in w])) for k in keys}
                         window = []
                         ips = timed_steps * self.batch_size / max(time.perf_counter() - t_timed, 1e-9)
                         self.record["history"].append({"step": step, **mean, "images_per_s": ips})
@@ -257,6 +305,10 @@ class Trainer:
                         self._add_wall_clock(t_start)
                         t_start = time.perf_counter()
                         self.save_checkpoint()
+                    if self.evaluator is not None and self.evaluator.due(self.state.images_seen):
+                        self._add_wall_clock(t_start)
+                        eval_s += self._evaluate(writer, progress)
+                        t_start = time.perf_counter()
                     if step >= self.total_steps:
                         break
                 if self.step % self.steps_per_epoch == 0:
@@ -278,8 +330,11 @@ class Trainer:
             if restore_sigterm is not None:
                 signal.signal(signal.SIGTERM, restore_sigterm)
         self._add_wall_clock(t_start)
+        if (self.evaluator is not None and self.step >= self.total_steps and self.evaluator.rows
+                and self.evaluator.rows[-1]["images"] < self.state.images_seen):
+            eval_s += self._evaluate(writer, progress=None)  # the end of the run is on the curve too
         self.save_checkpoint()
-        ips = timed_steps * self.batch_size / (time.perf_counter() - t_timed) if timed_steps else None
+        ips = (timed_steps * self.batch_size / (time.perf_counter() - t_timed - eval_s)) if timed_steps else None
         summary = {
             "steps": self.step,
             "steps_this_run": self.step - start_step,
@@ -290,12 +345,32 @@ class Trainer:
             "first_step_compile_s": round(compile_s, 2) if compile_s else None,
             "final_losses": self.record["history"][-1] if self.record["history"] else None,
         }
+        if self.evaluator is not None:
+            best = self.evaluator.best
+            summary["evaluation"] = {
+                "every_images": self.eval_every_images,
+                "samples": self.evaluator.n_samples,
+                "evaluations": len(self.evaluator.rows),
+                "eval_s": round(self.evaluator.seconds, 1),
+                "eval_fraction_of_training": round(self.evaluator.seconds / max(self.record["wall_clock_s"], 1e-9), 4),
+                "best": {"step": best["step"], "images": best["images"], **best["values"]} if best else None,
+            }
         self.record["summary"] = summary
         if self.step >= self.total_steps:
             self._write_final(summary)
         if not distribute.is_chief(self.strategy):
             shutil.rmtree(self.out_dir, ignore_errors=True)  # the scratch folder (see __init__)
         return summary
+
+    def _evaluate(self, writer, progress) -> float:
+        """One evaluation of the EMA generator (zoo.training.evaluation); returns its seconds."""
+        t0 = time.perf_counter()
+        row = self.evaluator.evaluate(self.state, self.preset.model_class or ZooModel, self.step,
+                                      self.record["wall_clock_s"], self._recalibrate, writer)
+        if progress is not None:
+            shown = ", ".join(f"{k.split('_domain_')[0]} {v:.3g}" for k, v in row["values"].items())
+            progress.write(f"{self.preset.name} at {row['images']:,} images: {shown} ({row['eval_s']:.1f} s)")
+        return time.perf_counter() - t0
 
     def _add_wall_clock(self, t_start: float) -> None:
         self.record["wall_clock_s"] += time.perf_counter() - t_start
@@ -311,15 +386,23 @@ class Trainer:
                 self.tf.summary.image("samples", (grid[:16] + 1) / 2, max_outputs=16)
 
     def _write_final(self, summary: dict) -> None:
-        """final/: shipped generator, live generator, discriminator, grids, run card."""
-        final = self.out_dir / "final"
-        final.mkdir(parents=True, exist_ok=True)
+        """final/: shipped generator, live generator, discriminator, grids, run card.
+
+        Staged and moved into place whole (zoo.atomic.replacing_dir): a kill while
+        writing leaves the previous final/ (or none), never a half-written file.
+        """
+        with atomic.replacing_dir(self.out_dir / "final") as final:
+            self._write_final_into(final, summary)
+
+    def _write_final_into(self, final: Path, summary: dict) -> None:
         live = self.preset.generator(**self.preset.generator_config, name="generator_live")
         live.set_weights(self.state.generator.get_weights())
         self._recalibrate(live)
         if self.state.ema is not None:
             self._recalibrate(self.state.ema)
-        for tag, model in (("generator", self.state.shipped_generator), ("generator_live", live)):
+        # Without an EMA the float32 copy ships (under mixed precision the live one computes in bfloat16).
+        shipped = self.state.ema if self.state.ema is not None else live
+        for tag, model in (("generator", shipped), ("generator_live", live)):
             model.save_weights(final / f"{tag}.weights.h5")
             images_lib.save_png(self._grid(model), final / f"{tag}_samples.png", ncols=8)
         self.state.discriminator.save_weights(final / "discriminator.weights.h5")
@@ -339,28 +422,3 @@ class Trainer:
             environment=environment(),
         )
         card_lib.write_run_card(final / "run_card.json", card)
-
-
-def environment() -> dict:
-    import tensorflow as tf
-
-    return {
-        "backend": keras.backend.backend(),
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "device": "cpu" if not tf.config.list_physical_devices("GPU") else "gpu",
-        "cpu": _cpu_name(),
-        "cpu_count": __import__("os").cpu_count(),
-    }
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"

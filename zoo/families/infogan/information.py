@@ -23,6 +23,9 @@ def categorical_nll(one_hot, logits):
         one_hot: (N, K) the codes that generated x.
         logits: (N, K) Q's unnormalised log-probabilities.
     """
+    # float32 whatever Q's compute dtype (mixed precision): log_softmax of bfloat16 logits
+    # would round the log-probabilities to 3 significant digits.
+    one_hot, logits = ops.cast(one_hot, "float32"), ops.cast(logits, "float32")
     return -ops.mean(ops.sum(one_hot * ops.log_softmax(logits, axis=-1), axis=-1))
 
 
@@ -36,6 +39,7 @@ def gaussian_nll(codes, mean, log_std):
         mean, log_std: (N, C) Q's Gaussian parameters (log_std clipped to
             [LOG_STD_MIN, LOG_STD_MAX]).
     """
+    codes, mean, log_std = (ops.cast(t, "float32") for t in (codes, mean, log_std))  # float32 (mixed precision)
     log_std = ops.clip(log_std, LOG_STD_MIN, LOG_STD_MAX)
     z = (codes - mean) * ops.exp(-log_std)
     per_code = log_std + 0.5 * math.log(2.0 * math.pi) + 0.5 * ops.square(z)

@@ -31,7 +31,8 @@ register(
         step=InfoGANStep,  # info_weight (lambda) 1.0, continuous_weight 0.1: InfoGANStep's defaults
         # Paper: Adam lr 2e-4 (D) / 1e-3 (G); released launcher: batch 128, beta1 0.5, ~5,000
         # iterations. 9,000 images // 128 = 70 steps per epoch, so 72 epochs = 5,040 steps.
-        recipe=TrainRecipe(batch_size=128, epochs=72, g_learning_rate=1e-3, d_learning_rate=2e-4, beta_1=0.5),
+        recipe=TrainRecipe(batch_size=128, epochs=72, g_learning_rate=1e-3, d_learning_rate=2e-4, beta_1=0.5,
+                           eval_every_kimg=50),
         weights_dir=WEIGHTS_DIR,
         generator_weights=WeightsFile("infogan-mnist.generator.weights.h5", "ad6871c76f65e8d5826b9cf4068f65ecedab6b676a39da760672a7419803d68a"),
         discriminator_weights=WeightsFile("infogan-mnist.discriminator.weights.h5", "d28ff9a3b93fe33488c18b064f6e2176062015f78cd63cdb1774578f3632da28"),

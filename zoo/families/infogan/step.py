@@ -101,6 +101,9 @@ class InfoGANStep(GANStep):
         # here: D stuck at chance, G drawing noise). A joint batch keeps the gap.
         n = ops.shape(real)[0]
         both = discriminator(ops.concatenate([real, ops.cast(fake, real.dtype)], axis=0), training=True)
+        # float32 heads: under a mixed policy D's outputs are bfloat16 / float16; the
+        # GAN loss and L_I (a log-softmax and a Gaussian NLL) are computed in float32.
+        both = {k: ops.cast(v, "float32") for k, v in both.items()}
         real_out = {k: v[:n] for k, v in both.items()}
         fake_out = {k: v[n:] for k, v in both.items()}  # feeds D's logit and Q
         info = self.info_terms(latents, fake_out)

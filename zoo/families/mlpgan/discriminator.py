@@ -17,6 +17,9 @@ class MLPDiscriminator(keras.Model):
         hidden_units: widths of the hidden dense layers.
         batch_norm: batch norm after each hidden dense layer (seed 004).
         activation: "leaky_relu" (seed 004) or "gelu" (seed 002).
+        spectral_norm: wrap every dense layer in ``keras.layers.SpectralNormalization``
+            (off by default: the shipped weights have no such wrapper; see
+            ``DCGANDiscriminator`` for how the backends differ in training).
 
     Examples:
     >>> d = MLPDiscriminator()
@@ -25,20 +28,24 @@ class MLPDiscriminator(keras.Model):
     """
 
     def __init__(self, image_shape=(28, 28, 1), hidden_units=(512, 256), batch_norm=True,
-                 activation="leaky_relu", **kwargs):
+                 activation="leaky_relu", spectral_norm=False, **kwargs):
+        def sn(layer):  # the layer itself when off: the same variables as without the option
+            return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if spectral_norm else layer
+
         image = keras.Input(tuple(image_shape), name="image")
         x = layers.Flatten()(image)
         for i, units in enumerate(hidden_units):
-            x = layers.Dense(units, use_bias=not batch_norm, name=f"dense{i}")(x)
+            x = sn(layers.Dense(units, use_bias=not batch_norm, name=f"dense{i}"))(x)
             if batch_norm:
                 x = layers.BatchNormalization(name=f"dense{i}_bn")(x)
             x = _activation(activation)(x)
-        logit = layers.Dense(1, name="logit")(x)
+        logit = sn(layers.Dense(1, name="logit"))(x)
         super().__init__(inputs=image, outputs=logit, **kwargs)
         self.image_shape = tuple(image_shape)
         self.hidden_units = tuple(hidden_units)
         self.batch_norm = batch_norm
         self.activation = activation
+        self.spectral_norm = spectral_norm
 
     def get_config(self):
         return {
@@ -48,6 +55,7 @@ class MLPDiscriminator(keras.Model):
             "hidden_units": self.hidden_units,
             "batch_norm": self.batch_norm,
             "activation": self.activation,
+            "spectral_norm": self.spectral_norm,
         }
 
     @classmethod

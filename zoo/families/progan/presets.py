@@ -44,6 +44,7 @@ register(
             gp_weight=10.0,
             drift_weight=1e-3,
             adam_epsilon=1e-8,
+            eval_every_kimg=50,
         ),
         weights_dir=WEIGHTS_DIR,
         generator_weights=WeightsFile("progan-fashion-mnist.generator.weights.h5", "fbcd9350b69e0c4cd224a0197e20d100aec77a3e7509e62dfa5737b97dd4a12f"),

@@ -118,7 +118,11 @@ class ProGANStep(GANStep):
         self._enter(generator)
         self._enter(discriminator)
         fake = generator(latents["z"], training=True)  # (N, F, F, C) at the phase's resolution
-        real = self.process_reals(real, discriminator.alpha)
+        # float32 like the reals: under a mixed policy G outputs its compute dtype
+        # (bfloat16 / float16); the critic casts its input back, the penalty's
+        # interpolates stay float32.
+        fake = keras.ops.cast(fake, "float32")
+        real = self.process_reals(keras.ops.cast(real, "float32"), discriminator.alpha)
         out = wgan_gp_losses(discriminator, real, fake, latents["mix"], self.gp_weight, self.drift_weight)
         out["alpha"] = keras.ops.convert_to_tensor(discriminator.alpha)
         out["resolution"] = keras.ops.convert_to_tensor(float(self.phase.resolution))

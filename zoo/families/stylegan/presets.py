@@ -48,7 +48,7 @@ register(
         # a generator still changing fast into one mean shape for every z at 160k images.)
         recipe=TrainRecipe(
             batch_size=32, epochs=8, g_learning_rate=1e-3, d_learning_rate=1e-3, beta_1=0.0, beta_2=0.99,
-            adam_epsilon=1e-8, ema_decay=0.9978,
+            adam_epsilon=1e-8, ema_decay=0.9978, eval_every_kimg=50,
         ),
         weights_dir=WEIGHTS_DIR,
         generator_weights=WeightsFile("stylegan-fashion-mnist.generator.weights.h5", "3d4c6981f3ef842dcbe92fa98ebddb6282143a6fc2f98dd138d6d0fbe0e19b05"),

@@ -23,6 +23,12 @@ def real_logits_and_r1(critic, real):
     so with minibatch stddev a sample's gradient includes a small
     contribution through the other samples' statistics (the authors' too).
     """
-    logits, grads = value_and_input_gradient(lambda x: critic(x, training=True), real)  # (N, 1), (N, H, W, C)
+    # Mixed precision: the critic computes in its policy's dtype (bfloat16 / float16); the
+    # logits are cast to float32 inside the differentiated function and the input is
+    # float32, so the logits and the input gradient come out float32, and so does R1.
+    real = ops.cast(real, "float32")
+    logits, grads = value_and_input_gradient(
+        lambda x: ops.cast(critic(x, training=True), "float32"), real)  # (N, 1), (N, H, W, C)
+    grads = ops.cast(grads, "float32")
     penalty = ops.mean(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))))
     return logits, penalty

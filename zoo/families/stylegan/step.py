@@ -111,7 +111,9 @@ class StyleGANStep(GANStep):
         w_mix = generator.mapping(latents["z_mix"], training=True)
         ws = mix_styles(broadcast_ws(w, self.num_ws), broadcast_ws(w_mix, self.num_ws), latents["crossover"])
         fake = generator.synthesis(ws, noise_mode="random", noise=latents["noise"], training=True)  # (N, R, R, C)
-        fake_logits = discriminator(fake, training=True)  # (N, 1)
+        # float32 logits: under a mixed policy D outputs bfloat16 / float16, and the
+        # losses, R1 and their sum must be float32 (R1's logits already are).
+        fake_logits = ops.cast(discriminator(fake, training=True), "float32")  # (N, 1)
         real_logits, r1 = real_logits_and_r1(discriminator, real)
         d_loss = gan_losses.non_saturating_discriminator_loss(real_logits, fake_logits)
         return {

@@ -1,0 +1,134 @@
+"""Recipe ablation: train variants of an entry's recipe for the same number of images, compare the curves.
+
+Each variant is plain data (recipe field overrides and step_config overrides)
+applied to the registry entry; every run evaluates its EMA generator every
+``--eval-kimg`` thousand images (zoo.training.evaluation), so the variants are
+compared by fid_domain_5k at equal images. Runs are resumable (a variant whose
+result is in ``OUT/ENTRY/results.jsonl`` is skipped; an interrupted one resumes
+from its checkpoint). ``--report`` prints the Markdown table for
+docs/recipes.md and writes the figure of every variant's curve.
+
+    python scripts/recipe_ablation.py --entry dcgan-mnist --variants all --images 150000
+    python scripts/recipe_ablation.py --entry dcgan-mnist --report --figure docs/ablation-dcgan-mnist.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+# name -> (what it tests, recipe overrides, step_config overrides). "today" is the shipped recipe.
+EMA10 = dict(ema_kimg=10.0, ema_rampup=0.05)
+VARIANTS = {
+    "today": ("the recipe the shipped weights used (float32, per-step EMA 0.999)", {}, {}),
+    "bf16": ("today's recipe under mixed_bfloat16", dict(precision="bfloat16"), {}),
+    "ema10k": ("bf16 + EMA half-life 10k images, ramp-up 0.05", dict(precision="bfloat16", **EMA10), {}),
+    "r1": ("ema10k + R1 gamma 0.05, lazy every 4 steps", dict(precision="bfloat16", **EMA10),
+           dict(r1_gamma=0.05, r1_every=4)),
+    "hinge": ("ema10k + hinge loss", dict(precision="bfloat16", **EMA10), dict(loss="hinge")),
+    "diffaug": ("ema10k + DiffAugment translation + cutout", dict(precision="bfloat16", **EMA10),
+                dict(augment="translation,cutout")),
+    "ttur": ("ema10k + TTUR: G 1e-4, D 4e-4", dict(precision="bfloat16", g_learning_rate=1e-4,
+                                                 d_learning_rate=4e-4, **EMA10), {}),
+}
+
+
+def variant_preset(base, name: str, eval_kimg: float):
+    _, recipe, step = VARIANTS[name]
+    return dataclasses.replace(
+        base,
+        recipe=dataclasses.replace(base.recipe, **recipe, eval_every_kimg=eval_kimg),
+        step_config={**base.step_config, **step},
+    )
+
+
+def run(args) -> None:
+    from zoo.registry import get_preset
+    from zoo.training.trainer import TrainConfig, Trainer
+
+    base = get_preset(args.entry)
+    root = Path(args.out) / args.entry
+    root.mkdir(parents=True, exist_ok=True)
+    results = root / "results.jsonl"
+    done = {json.loads(line)["variant"] for line in results.read_text().splitlines()} if results.exists() else set()
+    names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    for name in names:
+        if name in done:
+            continue
+        preset = variant_preset(base, name, args.eval_kimg)
+        out = root / name
+        steps = args.images // preset.recipe.batch_size
+        config = TrainConfig(out_dir=out, max_steps=steps, resume=(out / "checkpoint.npz").exists(),
+                             progress=False, tensorboard=False, checkpoint_every=500, epochs=10**6)
+        t0 = time.time()
+        summary = Trainer(preset, config).fit()
+        row = {"variant": name, "what": VARIANTS[name][0], "recipe": VARIANTS[name][1], "step_config": VARIANTS[name][2],
+               "images": summary["images_seen"], "wall_clock_s": summary["wall_clock_s"],
+               "run_s": round(time.time() - t0, 1), "evaluation": summary.get("evaluation"),
+               "command": f"python scripts/recipe_ablation.py --entry {args.entry} --variants {name} "
+                          f"--images {args.images} --eval-kimg {args.eval_kimg:g}"}
+        with results.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+
+
+def report(args) -> None:
+    from zoo.training import evaluation
+
+    root = Path(args.out) / args.entry
+    rows = [json.loads(line) for line in (root / "results.jsonl").read_text().splitlines()]
+    curves = {r["variant"]: evaluation.read_log(root / r["variant"] / evaluation.METRICS_NAME) for r in rows}
+    points = sorted({c["images"] for log in curves.values() for c in log})
+    print("| variant | what | images | wall clock | " + " | ".join(f"fid @{p // 1000}k" for p in points)
+          + " | best fid | precision / recall at best |")
+    print("|---" * (6 + len(points)) + "|")
+    for r in rows:
+        log = {c["images"]: c["values"] for c in curves[r["variant"]]}
+        key = next(k for k in next(iter(log.values())) if k.startswith("fid_domain_"))
+        best = min(log.values(), key=lambda v: v[key])
+        pr = [next(v for k, v in best.items() if k.startswith(m)) for m in ("precision_", "recall_")]
+        cells = [f"{log[p][key]:.2f}" if p in log else "-" for p in points]
+        print(f"| `{r['variant']}` | {r['what']} | {r['images']:,} | {r['wall_clock_s'] / 60:.1f} min | "
+              + " | ".join(cells) + f" | **{best[key]:.2f}** | {pr[0]:.3f} / {pr[1]:.3f} |")
+    if args.figure:
+        _figure(curves, args.figure, args.entry)
+        print(f"\n![{args.entry} ablation]({args.figure})")
+
+
+def _figure(curves: dict, path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
+    for name, log in curves.items():
+        key = next(k for k in log[0]["values"] if k.startswith("fid_domain_"))
+        ax.plot([c["images"] / 1000 for c in log], [c["values"][key] for c in log], marker="o", markersize=3,
+                label=name)
+    ax.set(xscale="log", yscale="log", xlabel="images seen (thousands)", ylabel=key, title=f"{title}: recipe variants")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--entry", default="dcgan-mnist")
+    p.add_argument("--variants", default="all", help=f"comma-separated, or all: {', '.join(VARIANTS)}")
+    p.add_argument("--images", type=int, default=150_000, help="images per variant (equal for all)")
+    p.add_argument("--eval-kimg", type=float, default=25.0)
+    p.add_argument("--out", default="runs/ablation")
+    p.add_argument("--report", action="store_true", help="print the Markdown table of the finished variants")
+    p.add_argument("--figure", default=None, help="with --report: write every variant's curve here")
+    args = p.parse_args()
+    report(args) if args.report else run(args)
+
+
+if __name__ == "__main__":
+    main()
