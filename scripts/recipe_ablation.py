@@ -8,7 +8,8 @@ result is in ``OUT/ENTRY/results.jsonl`` is skipped; an interrupted one resumes
 from its checkpoint). ``--report`` prints the Markdown table for
 docs/recipes.md and writes the figure of every variant's curve.
 
-    python scripts/recipe_ablation.py --entry dcgan-mnist --variants all --images 150000
+    python scripts/recipe_ablation.py --entry dcgan-mnist --variants all --images 100000 --eval-kimg 20
+    python scripts/recipe_ablation.py --entry dcgan-mnist --top 3 --images 300000 --eval-kimg 20
     python scripts/recipe_ablation.py --entry dcgan-mnist --report --figure docs/ablation-dcgan-mnist.png
 """
 
@@ -36,6 +37,13 @@ VARIANTS = {
 }
 
 
+VARIANT_BATCH_ROUND = 1000  # a row's budget, rounded: 99,968 images of batch 64 is the 100k budget
+
+
+def _fid(row: dict) -> str:
+    return next(k for k in row["evaluation"]["best"] if k.startswith("fid_domain_"))
+
+
 def variant_preset(base, name: str, eval_kimg: float):
     _, recipe, step = VARIANTS[name]
     return dataclasses.replace(
@@ -53,10 +61,15 @@ def run(args) -> None:
     root = Path(args.out) / args.entry
     root.mkdir(parents=True, exist_ok=True)
     results = root / "results.jsonl"
-    done = {json.loads(line)["variant"] for line in results.read_text().splitlines()} if results.exists() else set()
+    rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    done = {(r["variant"], r["images"] // VARIANT_BATCH_ROUND) for r in rows}
     names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    if args.top:  # successive halving: the best TOP variants by best fid so far go on to --images
+        latest = {r["variant"]: r for r in rows if r["variant"] not in args.exclude.split(",")}
+        names = sorted(latest, key=lambda v: latest[v]["evaluation"]["best"][_fid(latest[v])])[:args.top]
+        print(f"continuing {names}", flush=True)
     for name in names:
-        if name in done:
+        if (name, args.images // VARIANT_BATCH_ROUND) in done:
             continue
         preset = variant_preset(base, name, args.eval_kimg)
         out = root / name
@@ -80,6 +93,7 @@ def report(args) -> None:
 
     root = Path(args.out) / args.entry
     rows = [json.loads(line) for line in (root / "results.jsonl").read_text().splitlines()]
+    rows = list({r["variant"]: r for r in rows}.values())  # each variant's longest run (its curve has all)
     curves = {r["variant"]: evaluation.read_log(root / r["variant"] / evaluation.METRICS_NAME) for r in rows}
     points = sorted({c["images"] for log in curves.values() for c in log})
     print("| variant | what | images | wall clock | " + " | ".join(f"fid @{p // 1000}k" for p in points)
@@ -124,6 +138,9 @@ def main() -> None:
     p.add_argument("--images", type=int, default=150_000, help="images per variant (equal for all)")
     p.add_argument("--eval-kimg", type=float, default=25.0)
     p.add_argument("--out", default="runs/ablation")
+    p.add_argument("--top", type=int, default=None,
+                   help="continue only the best TOP variants so far (by best fid) to --images")
+    p.add_argument("--exclude", default="", help="with --top: variants not to continue (comma-separated)")
     p.add_argument("--report", action="store_true", help="print the Markdown table of the finished variants")
     p.add_argument("--figure", default=None, help="with --report: write every variant's curve here")
     args = p.parse_args()

@@ -16,7 +16,71 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter off the terminal
+# TensorFlow's C++ start-up chatter (absl, oneDNN, CUDA stubs, cpu_feature_guard, cuInit) and the
+# known third-party Python warnings, kept off the terminal unless -v/--verbose. TensorFlow reads
+# these variables when it is first imported, so main() sets them before anything imports it.
+_QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "GLOG_minloglevel": "3"}
+_QUIET_WARNINGS = (  # (message regex, module regex) of third-party warnings with nothing to act on
+    (r"pkg_resources is deprecated", r""),
+    (r".*pkg_resources", r"tensorflow_hub"),
+)
+
+
+def _configure_output(verbose: bool) -> None:
+    """Quiet by default: TensorFlow's C++ logs, absl and the known third-party warnings."""
+    if verbose:
+        return
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    import logging
+    import warnings
+
+    for message, module in _QUIET_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, module=module)
+    for name in ("tensorflow", "absl", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if "tensorflow" not in sys.modules and not any(isinstance(f, _SilentImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SilentImport())
+
+
+class _SilentImport:
+    """Import hook: while ``tensorflow`` is first imported, the process's stderr (file descriptor 2)
+    goes to /dev/null. Its native libraries log at load time (absl's "All log messages before
+    absl::InitializeLog()", oneDNN, cudart_stub) before TF_CPP_MIN_LOG_LEVEL is read."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tensorflow":
+            return None
+        import importlib.util
+
+        sys.meta_path.remove(self)  # one shot
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            self._loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__spec__.loader = self._loader
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            self._loader.exec_module(module)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+
+
+def _wants_verbose(argv) -> bool:
+    """-v/--verbose anywhere before a "--" (read before the parser is built: building it imports plugins)."""
+    args = list(argv)
+    args = args[: args.index("--")] if "--" in args else args
+    return any(a in ("-v", "--verbose") for a in args)
 
 
 def _cmd_list(args) -> None:
@@ -158,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     from zoo.training.distribute import STRATEGIES
 
     parser = argparse.ArgumentParser(prog="gan-zoo", description="A zoo of GANs on Keras 3.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list registered models")
@@ -169,13 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("info", help="print a model card as JSON")
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model name (see gan-zoo list)")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("sample", help="write a grid of samples to a PNG")
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model name (see gan-zoo list)")
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the latent vectors (default 0)")
     p.add_argument("-o", "--output", required=True, help="PNG path")
     p.add_argument("--cols", type=int, default=None, help="grid columns (default: square)")
     add_figure_arguments(p)
@@ -188,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_curve)
 
     p = sub.add_parser("train", help="train a model with its recipe")
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model name (see gan-zoo list)")
     p.add_argument("--data-dir", default=None, help="folder with mnist/ and fashion-mnist/ IDX files "
                    "(default: $ZOO_DATA_DIR, else keras.datasets download)")
     p.add_argument("--out", required=True, help="run folder: checkpoints, samples, TensorBoard, final weights")
@@ -228,10 +294,25 @@ def build_parser() -> argparse.ArgumentParser:
         ep.load()(sub)
     # --debug before or after the command; SUPPRESS keeps a subcommand from resetting the global one.
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="let TensorFlow's start-up logs and third-party warnings through")
     for command in sub.choices.values():
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="show the traceback of an error")
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="let TensorFlow's start-up logs and third-party warnings through")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gan-zoo")
+    except PackageNotFoundError:  # a source tree that was never installed
+        from zoo import __version__
+
+        return __version__
 
 
 # Options that name a file or folder: an empty string would silently mean "the default" (--weights ""
@@ -258,6 +339,8 @@ def _one_line(e: BaseException) -> str:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _configure_output(_wants_verbose(argv))  # before anything imports TensorFlow
     args = build_parser().parse_args(argv)  # usage errors: argparse prints usage and exits 2
     if args.debug:  # no boundary: let the traceback through
         _check_paths(args)

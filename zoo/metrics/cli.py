@@ -108,7 +108,7 @@ def register(subparsers) -> None:
         "eval", help="FID, KID, IS, precision/recall and class coverage of a model",
         description="Scores N generated samples and N real train images against the real test split.",
     )
-    p.add_argument("name")
+    p.add_argument("name", help="a registered model name (see gan-zoo list)")
     p.add_argument("-n", type=int, default=DEFAULT_N, help=f"generated samples (default {DEFAULT_N})")
     p.add_argument("--features", choices=("domain", "inception"), default="domain",
                    help="domain: the shipped per-dataset classifier (offline); inception: Inception-v3 "

@@ -4,10 +4,24 @@ Public API: :class:`~zoo.training.step.GANStep` (what a family implements),
 :class:`TrainState` (what a step updates), :func:`build_train_step` (the
 compiled step on the active backend) and ``zoo.training.trainer.Trainer``
 (the run: data, checkpoints, logs, ``final/``).
+
+The names load on first use, so light submodules (``zoo.training.distribute``'s
+``STRATEGIES``, read by the ``gan-zoo`` parser) import without Keras.
 """
 
-from zoo.training.backends import build_train_step
-from zoo.training.state import TrainState
-from zoo.training.step import GANStep, StepCost
+import importlib
 
 __all__ = ["GANStep", "StepCost", "TrainState", "build_train_step"]
+
+_LAZY = {
+    "build_train_step": "zoo.training.backends",
+    "TrainState": "zoo.training.state",
+    "GANStep": "zoo.training.step",
+    "StepCost": "zoo.training.step",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'zoo.training' has no attribute {name!r}")

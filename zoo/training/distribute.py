@@ -40,8 +40,6 @@ from __future__ import annotations
 import json
 import os
 
-import keras
-
 from zoo.errors import ZooError
 
 STRATEGIES = ("mirrored", "multi-worker", "tpu", "data-parallel")
@@ -77,6 +75,8 @@ def make_strategy(name: str | None):
         return None
     if name not in STRATEGIES:
         raise ZooError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
+    import keras
+
     backend = keras.backend.backend()
     if name == "data-parallel":
         if backend != "jax":
@@ -137,6 +137,8 @@ def jax_data_parallel():
     Raises:
         ZooError: the Keras backend is not JAX.
     """
+    import keras
+
     if keras.backend.backend() != "jax":
         raise ZooError(f"keras.distribution.DataParallel is for the JAX backend, not {keras.backend.backend()}")
     import jax

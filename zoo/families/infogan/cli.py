@@ -39,7 +39,7 @@ def _register_traverse(subparsers) -> None:
     p.add_argument("--rows", type=int, default=10, help="noise seeds, one per row (default 10)")
     p.add_argument("--cols", type=int, default=None, help="code values (default: all categories, or 10)")
     p.add_argument("--span", type=float, default=2.0, help="continuous codes go from -SPAN to SPAN (default 2)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     add_figure_arguments(p)
     p.set_defaults(func=run)
 
