@@ -157,7 +157,7 @@ def markdown(results: dict) -> str:
              f"- device: **{env['device']}** ({env['device_name']}), Keras backend **{env['backend']}**",
              f"- CPU: {env['cpu']}; usable CPUs {env['threads']['usable_cpus']}; load average at start "
              f"{env['load_average_at_start']}",
-             f"- versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
+             "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
              f"- started {results['started']}, took {results['duration_s']:.0f} s; command: `{results['command']}`", ""]
     lines += ["## Matrix-multiply peak", ""]
     lines += _table(["dtype", "n", "GFLOP/s"], [[d, p["n"], p.get("gflops") or p.get("error")]

@@ -16,7 +16,6 @@ from zoo.families.stylegan import (
     StyleGANModel,
     StyleGANStep,
     StyleLayer,
-    SynthesisNetwork,
     Truncation,
 )
 from zoo.families.stylegan.r1 import real_logits_and_r1
