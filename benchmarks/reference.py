@@ -23,6 +23,26 @@ from zoo.model import build
 TUTORIAL_BATCH = 256
 
 
+def tutorial_preset(preset):
+    """``preset`` with the tutorial's training math: float32, the plain non-saturating loss, no
+    R1 and no augmentation (the step_config options the tutorial loop does not have). The
+    architecture, Adam settings and seed stay. The loss-trajectory check compares the zoo
+    step with :class:`ReferenceLoop` on this.
+
+    Examples:
+    >>> from zoo.registry import get_preset
+    >>> p = tutorial_preset(get_preset("dcgan-mnist"))
+    >>> p.recipe.precision, p.step_config
+    ('float32', {})
+    """
+    import dataclasses
+
+    plain = {k: v for k, v in preset.step_config.items()
+             if k not in ("loss", "r1_gamma", "r1_every", "augment", "augment_translation", "augment_cutout")}
+    return dataclasses.replace(preset, step_config=plain,
+                               recipe=dataclasses.replace(preset.recipe, precision="float32"))
+
+
 class ReferenceLoop:
     """The tutorial's loop on a preset's architecture (TensorFlow backend only).
 

@@ -74,8 +74,8 @@ class ZooLoop:
     Examples:
     >>> from zoo.registry import tiny_preset
     >>> loop = ZooLoop(tiny_preset("dcgan-mnist"), 8, synthetic_images(tiny_preset("dcgan-mnist"), 16))
-    >>> sorted(loop.step(next(iter(loop.dataset(loop.images)))))
-    ['d_loss', 'g_loss']
+    >>> sorted(loop.step(next(iter(loop.dataset(loop.images)))))  # dcgan-mnist's recipe has lazy R1
+    ['d_loss', 'g_loss', 'r1']
     """
 
     impl = "zoo"
@@ -92,10 +92,24 @@ class ZooLoop:
         recipe = dataclasses.replace(preset.recipe, precision=precision)
         self.state = TrainState.create(preset, batch_size, recipe=recipe)
         self.gan_step = preset.step.from_preset(preset)
+        self.recipe, self.jit_compile = recipe, jit_compile
         # A growing model (ProGAN) is timed in its last phase: the final-resolution graph
-        # that the FLOP count describes and that most of its training images see.
-        self.gan_step.on_images(self.gan_step.steady_state_images(), self.state)
-        self.train_step = build_train_step(self.gan_step, self.state, recipe=recipe, jit_compile=jit_compile)
+        # that the FLOP count describes and that most of its training images see. From there the
+        # images seen advance as in the trainer, so a step whose graph alternates (lazy R1: the
+        # penalty every r1_every-th step) is timed over its whole cycle, not on one graph.
+        self.images_seen = self.gan_step.steady_state_images()
+        self.compiled = {}
+        self.train_step = self.select_step()
+
+    def select_step(self):
+        """The compiled step for the current images seen (the trainer's ``prepare_step``)."""
+        from zoo.training import build_train_step
+
+        key = self.gan_step.on_images(self.images_seen, self.state)
+        if key not in self.compiled:
+            self.compiled[key] = build_train_step(self.gan_step, self.state, recipe=self.recipe,
+                                                  jit_compile=self.jit_compile)
+        return self.compiled[key]
 
     def dataset(self, images):
         """The trainer's pipeline (``zoo.data.images_dataset``), repeated."""
@@ -104,7 +118,10 @@ class ZooLoop:
         return images_dataset(images, self.batch_size, seed=self.preset.recipe.seed).repeat()
 
     def step(self, real) -> dict:
-        return {k: float(v) for k, v in self.train_step(real).items()}
+        self.train_step = self.select_step()
+        losses = self.train_step(real)
+        self.images_seen += self.batch_size
+        return {k: float(v) for k, v in losses.items()}
 
 
 @contextlib.contextmanager
@@ -137,6 +154,9 @@ def compare_trajectories(preset, steps: int = 4, batch_size: int = 16) -> dict:
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
+    from benchmarks.reference import tutorial_preset
+
+    preset = tutorial_preset(preset)  # the same math on both sides, whatever the entry's recipe adds
     images = synthetic_images(preset, batch_size * steps)
     zoo_loop = ZooLoop(preset, batch_size, images)
     ref = ReferenceLoop(preset, batch_size)
@@ -176,7 +196,7 @@ def run_train_case(preset, impl: str, batch_size: int, *, xla: bool = False, mix
     >>> f = run_train_case(tiny_preset("dcgan-mnist"), "zoo", 8, timing=quick, flops_per_image=1000,
     ...                    peak_gflops=None, backend=keras.backend.backend(), gpu=False)
     >>> f["timed_iters"], f["images_per_s"] > 0, sorted(f["last_losses"])
-    (2, True, ['d_loss', 'g_loss'])
+    (2, True, ['d_loss', 'g_loss', 'r1'])
     """
     if impl not in ("zoo", "reference"):
         raise ValueError(f"unknown train implementation {impl!r}; valid: zoo, reference")

@@ -21,22 +21,7 @@ Traceback (most recent call last):
 FileExistsError: out/dcgan-mnist.onnx already exists; pass force=True (--force) to overwrite it
 """
 
-from export.card import card_path
-from export.common import (
-    FORMATS,
-    QUANTIZATIONS,
-    ExportError,
-    VerificationError,
-    artifact_filename,
-    check_format,
-    check_quantize,
-)
-from export.onnx_export import to_onnx
-from export.pipeline import ExportResult
-from export.report import ALL_ARTIFACTS, ExportReport, export_all, export_format
-from export.saved_model import to_saved_model
-from export.tflite import to_tflite
-from export.verify import TOLERANCES
+from zoo.lazy import lazy_exports
 
 __all__ = [
     "to_saved_model",
@@ -57,3 +42,28 @@ __all__ = [
     "check_format",
     "check_quantize",
 ]
+
+# Each public name and the module it comes from, imported on first use: importing this package
+# (as the ``gan-zoo`` parser does through its ``export`` entry point) must not import Keras or TensorFlow.
+_LAZY = {
+    "FORMATS": "export.common",
+    "QUANTIZATIONS": "export.common",
+    "ExportError": "export.common",
+    "VerificationError": "export.common",
+    "artifact_filename": "export.common",
+    "check_format": "export.common",
+    "check_quantize": "export.common",
+    "card_path": "export.card",
+    "to_onnx": "export.onnx_export",
+    "ExportResult": "export.pipeline",
+    "ALL_ARTIFACTS": "export.report",
+    "ExportReport": "export.report",
+    "export_all": "export.report",
+    "export_format": "export.report",
+    "to_saved_model": "export.saved_model",
+    "to_tflite": "export.tflite",
+    "TOLERANCES": "export.verify",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -43,6 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="overwrite existing artifacts")
     p.add_argument("--weights", default=None, help="a generator .weights.h5 instead of the shipped one")
     p.add_argument("--untrained", action="store_true", help="export a freshly initialised generator")
+    p.add_argument("--serving-version", type=int, default=None, metavar="N",
+                   help="saved_model only: write TF Serving's numbered layout, OUTPUT/NAME/N/saved_model.pb "
+                        "(--model_base_path=OUTPUT/NAME); other versions in OUTPUT/NAME are kept")
     p.set_defaults(func=run)
 
 
@@ -73,12 +76,18 @@ def run(args) -> None:
     common.check_quantize(args.quantize)
     if args.quantize is not None and args.format != "tflite":
         raise ValueError("--quantize applies to --format tflite only (--format all writes every quantization)")
+    if args.serving_version is not None and args.format != "saved_model":
+        raise ValueError("--serving-version applies to --format saved_model only")
     out = Path(args.output)
     # Refuse existing targets before the (slow) model load.
+    from export.saved_model import serving_base_name, serving_path
     from zoo.registry import get_preset
 
     name = get_preset(args.name).name
-    if args.format == "all":
+    if args.serving_version is not None:
+        artifacts = [serving_path(out / serving_base_name(name, args.uint8_output), args.serving_version)]
+        reports = []
+    elif args.format == "all":
         artifacts = [out / common.artifact_filename(name, f, q, args.uint8_output) for f, q in export.ALL_ARTIFACTS]
         reports = [out / "report.json", out / "report.md"]
     else:
@@ -92,6 +101,11 @@ def run(args) -> None:
     if args.format == "all":
         report = export.export_all(model, out, **kw)
         results = report.results
+    elif args.serving_version is not None:
+        del kw["opset"]
+        results = [export.to_saved_model(model, out / serving_base_name(name, args.uint8_output),
+                                         serving_version=args.serving_version, **kw)]
+        report = None
     else:
         results = [export.export_format(model, out, args.format, args.quantize, **kw)]
         report = None

@@ -7,7 +7,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from export import card as card_lib, common, pipeline, verify
+from export import card as card_lib, common, pipeline, tflite_precision, verify
 from export.saved_model import write_saved_model
 
 _CALIBRATION_BATCH = 16
@@ -40,10 +40,24 @@ def _converter(model, saved_model_dir: str, quantize: str | None):
 def convert(model, fn, specs, quantize: str | None) -> bytes:
     """The TF-Lite flatbuffer of the serving function.
 
+    Layers the generator keeps in float32 under ``quantize`` (its
+    ``tflite_float32_layers``, see :mod:`export.tflite_precision`) stay float32.
+
     Raises:
         ExportError: the graph needs ops outside the TF-Lite builtins; the
             message names them.
     """
+    return convert_with_info(model, fn, specs, quantize)[0]
+
+
+def convert_with_info(model, fn, specs, quantize: str | None, float32_layers=None) -> tuple[bytes, dict]:
+    """:func:`convert` plus the card's note on the layers kept in float32 (empty when none).
+
+    ``float32_layers``: layer patterns to keep in float32 instead of the generator's own
+    (``()``: the converter's plain quantization, as :mod:`export.layer_diff` ``--plain`` compares).
+    """
+    patterns = tflite_precision.float32_layers(model, quantize) if float32_layers is None else tuple(float32_layers)
+    match = tflite_precision.matcher(model.generator.name, patterns)
     with tempfile.TemporaryDirectory(prefix="gan-zoo-tflite-") as tmp:
         write_saved_model(model, fn, specs, tmp)
         converter = _converter(model, tmp, quantize)
@@ -51,7 +65,16 @@ def convert(model, fn, specs, quantize: str | None) -> bytes:
             with warnings.catch_warnings():
                 # int8 calibration runs TF's own deprecated tf.lite.Interpreter; not ours to fix.
                 warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated")
-                return converter.convert()
+                if patterns and quantize == "int8":
+                    data, count = tflite_precision.int8_denylisted(converter, match)
+                elif patterns and quantize == "float16":
+                    float32 = _converter(model, tmp, None).convert()
+                    data, count = tflite_precision.float16_keep_float32(converter.convert(), float32, match,
+                                                                        model.name)
+                else:
+                    return converter.convert(), {}
+        except common.ExportError:
+            raise
         except Exception as e:
             ops = _unsupported_ops(str(e))
             if not ops:
@@ -64,6 +87,8 @@ def convert(model, fn, specs, quantize: str | None) -> bytes:
                 f"{model.name}: TF-Lite conversion needs ops outside the builtin set ({', '.join(ops)}){hint}; "
                 "Flex / SELECT_TF_OPS is not allowed, so replace them in the generator"
             ) from None
+    what = "weight tensors restored to float32" if quantize == "float16" else "ops run in float32"
+    return data, {"float32_layers": list(patterns), "float32_layers_detail": f"{count} {what}"}
 
 
 def _unsupported_ops(message: str) -> list[str]:
@@ -131,13 +156,13 @@ def to_tflite(model, path, quantize: str | None = None, *, uint8_output: bool = 
     ops = []
 
     def write(fn, specs, tmp):
-        data = convert(model, fn, specs, quantize)
+        data, precision = convert_with_info(model, fn, specs, quantize)
         ops.extend(flatbuffer_ops(data))
         foreign = [op for op in ops if op.startswith("Flex") or op == "CUSTOM"]
         if foreign:
             raise common.ExportError(f"{model.name}: the TF-Lite file uses non-builtin ops {', '.join(foreign)}")
         Path(tmp).write_bytes(data)
-        return {"tflite_ops": list(ops)}
+        return {"tflite_ops": list(ops), **precision}
 
     from importlib.metadata import version
 

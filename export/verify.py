@@ -130,14 +130,32 @@ def saved_model_runner(path):
     return lambda inputs: fn(**{k: tf.constant(v) for k, v in inputs.items()})[common.OUTPUT_NAME].numpy()
 
 
+def saved_model_call_runner(path, infos):
+    """``tf.saved_model.load(path)`` called directly (its default callable) as inputs-dict -> image array."""
+    import tensorflow as tf
+
+    obj = tf.saved_model.load(str(path))
+    names = [i.name for i in infos]
+
+    def run(inputs):
+        feed = {k: tf.constant(v) for k, v in inputs.items()}
+        return obj(feed[names[0]] if len(names) == 1 else feed).numpy()
+
+    return run
+
+
 def hub_keras_layer_runner(path, infos):
-    """The SavedModel as ``hub.KerasLayer`` inside a (tf_keras) Keras model, the TF Hub convention."""
+    """``hub.KerasLayer(path)`` with no arguments (the default callable) inside a ``tf_keras`` model,
+    the TF Hub convention: ``Sequential`` for one input, a functional model with a dict for several."""
     import tensorflow_hub as hub
     import tf_keras
 
-    layer = hub.KerasLayer(str(path), signature=common.SIGNATURE_KEY, signature_outputs_as_dict=True)
+    layer = hub.KerasLayer(str(path))
+    if len(infos) == 1:
+        keras_model = tf_keras.Sequential([tf_keras.Input(infos[0].shape[1:], dtype=infos[0].dtype), layer])
+        return lambda feed: np.asarray(keras_model(next(iter(feed.values())), training=False))
     inputs = {i.name: tf_keras.Input(i.shape[1:], dtype=i.dtype, name=i.name) for i in infos}
-    keras_model = tf_keras.Model(inputs, layer(inputs)[common.OUTPUT_NAME])
+    keras_model = tf_keras.Model(inputs, layer(inputs))
     return lambda feed: np.asarray(keras_model(feed, training=False))
 
 

@@ -21,7 +21,8 @@ import json
 import time
 from pathlib import Path
 
-# name -> (what it tests, recipe overrides, step_config overrides). "today" is the shipped recipe.
+# name -> (what it tests, recipe overrides, step_config overrides[, discriminator_config overrides]).
+# "today" is the recipe the previously shipped weights used.
 EMA10 = dict(ema_kimg=10.0, ema_rampup=0.05)
 VARIANTS = {
     "today": ("the recipe the shipped weights used (float32, per-step EMA 0.999)", {}, {}),
@@ -34,6 +35,10 @@ VARIANTS = {
                 dict(augment="translation,cutout")),
     "ttur": ("ema10k + TTUR: G 1e-4, D 4e-4", dict(precision="bfloat16", g_learning_rate=1e-4,
                                                  d_learning_rate=4e-4, **EMA10), {}),
+    # high recall with low precision (samples spread off the data) points at a lenient D: R1 already
+    # regularises D, so try it without the seeds' dropout
+    "r1-nodrop": ("r1 without dropout in D", dict(precision="bfloat16", **EMA10),
+                  dict(r1_gamma=0.05, r1_every=4), dict(dropout=0.0)),
 }
 
 
@@ -44,12 +49,23 @@ def _fid(row: dict) -> str:
     return next(k for k in row["evaluation"]["best"] if k.startswith("fid_domain_"))
 
 
+# Every variant starts from the seed's recipe (float32, per-step EMA 0.999, the plain
+# non-saturating loss), whatever recipe the entry ships now, so a row can be rerun as it was.
+SEED_RECIPE = dict(precision="float32", ema_decay=0.999, ema_kimg=None, ema_rampup=None)
+# The seeds' D settings that a shipped recipe has since changed (dcgan-fashion-mnist ships without dropout).
+SEED_DISCRIMINATOR = {"dcgan-fashion-mnist": dict(dropout=0.4)}
+RECIPE_OPTIONS = ("loss", "r1_gamma", "r1_every", "augment", "augment_translation", "augment_cutout")
+
+
 def variant_preset(base, name: str, eval_kimg: float):
-    _, recipe, step = VARIANTS[name]
+    _, recipe, step, *disc = VARIANTS[name]
+    seed_step = {k: v for k, v in base.step_config.items() if k not in RECIPE_OPTIONS}
     return dataclasses.replace(
         base,
-        recipe=dataclasses.replace(base.recipe, **recipe, eval_every_kimg=eval_kimg),
-        step_config={**base.step_config, **step},
+        recipe=dataclasses.replace(base.recipe, **{**SEED_RECIPE, **recipe}, eval_every_kimg=eval_kimg),
+        step_config={**seed_step, **step},
+        discriminator_config={**base.discriminator_config, **SEED_DISCRIMINATOR.get(base.name, {}),
+                              **(disc[0] if disc else {})},
     )
 
 
@@ -79,6 +95,7 @@ def run(args) -> None:
         t0 = time.time()
         summary = Trainer(preset, config).fit()
         row = {"variant": name, "what": VARIANTS[name][0], "recipe": VARIANTS[name][1], "step_config": VARIANTS[name][2],
+               "discriminator_config": VARIANTS[name][3] if len(VARIANTS[name]) > 3 else {},
                "images": summary["images_seen"], "wall_clock_s": summary["wall_clock_s"],
                "run_s": round(time.time() - t0, 1), "evaluation": summary.get("evaluation"),
                "command": f"python scripts/recipe_ablation.py --entry {args.entry} --variants {name} "
@@ -113,22 +130,16 @@ def report(args) -> None:
 
 
 def _figure(curves: dict, path: str, title: str) -> None:
-    import matplotlib
+    from zoo import figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
+    fig, ax = figures.new_axes(720, 430)
     for name, log in curves.items():
         key = next(k for k in log[0]["values"] if k.startswith("fid_domain_"))
         ax.plot([c["images"] / 1000 for c in log], [c["values"][key] for c in log], marker="o", markersize=3,
                 label=name)
-    ax.set(xscale="log", yscale="log", xlabel="images seen (thousands)", ylabel=key, title=f"{title}: recipe variants")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    figures.style_axes(ax, title=f"{title}: recipe variants", xlabel="images seen (thousands)", ylabel=key,
+                       legend_outside=True)
+    figures.save_figure(fig, path)
 
 
 def main() -> None:

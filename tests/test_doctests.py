@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("zoo", "export", "benchmarks")
+PACKAGES = ("zoo", "export", "benchmarks", "gallery")
 
 # module -> globs fixture (None: no extra globals). Keep the examples fast: tiny sizes, no training.
 MODULES = {
@@ -74,6 +74,8 @@ MODULES = {
     "export.saved_model": None,
     "export.tflite": None,
     "export.verify": None,
+    "export.layer_diff": None,
+    "export.tflite_precision": None,
     "benchmarks": None,
     "benchmarks.cli": None,
     "benchmarks.env": None,
@@ -89,14 +91,23 @@ MODULES = {
     "export.report": None,
     "export.tfx": None,
     "zoo.atomic": None,
+    "zoo.figures": None,
+    "zoo.images": None,
+    "zoo.interpolate": None,
+    "zoo.lazy": None,
+    "zoo.model_card_md": None,
     "zoo.card": None,
     "zoo.data": "offline_data",
     "zoo.listing": None,
     "zoo.registry": None,
+    "zoo.preset_dir": None,
+    "zoo.sample_dir": None,
+    "zoo.weights": None,
     "zoo.training.backends": None,
     "zoo.training.config": None,
     "zoo.training.distribute": None,
     "zoo.training.evaluation": None,
+    "zoo.training.publish": None,
     "zoo.training.run_folder": None,
     "zoo.training.state": None,
     "zoo.training.step": None,
@@ -104,6 +115,15 @@ MODULES = {
     "zoo.families.infogan.step": None,
     "zoo.families.progan.step": None,
     "zoo.families.stylegan.step": None,
+    "gallery.build": None,
+    "gallery.cli": None,
+    "gallery.data": None,
+    "gallery.onnx_site": None,
+    "gallery.pages": None,
+    "gallery.runtime": None,
+    "gallery.screenshots": None,
+    "gallery.sections": None,
+    "gallery.serve": None,
 }
 
 # Modules whose examples are being rewritten elsewhere (fnmatch patterns): not yet required to be in

@@ -26,8 +26,8 @@ def digits():
     return to_float_images(load_arrays("mnist", "train")[0][:256])
 
 
-def _train(out, digits, steps, resume=False, every=16):
-    config = TrainConfig(out_dir=out, max_steps=steps, resume=resume, progress=False, tensorboard=False,
+def _train(out, digits, steps, resume=False, every=16, tensorboard=False):
+    config = TrainConfig(out_dir=out, max_steps=steps, resume=resume, progress=False, tensorboard=tensorboard,
                          eval_every_images=every, eval_samples=N_EVAL)
     trainer = Trainer(tiny_preset("dcgan-mnist"), config, images=digits)
     return trainer, trainer.fit()
@@ -51,6 +51,16 @@ def test_log_rows_at_every_boundary_and_best_snapshot_reproduces_its_fid(tmp_pat
     images = m.generate(m.sample_latents(N_EVAL, evaluation.EVAL_SEED))
     again = evaluate_images(images, "mnist", include_real=False)["rows"][0]["values"][key]
     assert again == pytest.approx(best["values"][key], rel=1e-4)
+
+
+def test_a_run_ending_between_evaluations_is_evaluated_at_its_end_and_finishes(tmp_path, digits):
+    # 5 steps of 8 images with an evaluation every 16: rows at 16 and 32, then one more at the end (40),
+    # written to TensorBoard too (that writer used to be closed before the last row: the run failed
+    # after its last step and never wrote final/).
+    _, summary = _train(tmp_path, digits, steps=5, tensorboard=True)
+    rows = evaluation.read_log(tmp_path / evaluation.METRICS_NAME)
+    assert [r["images"] for r in rows] == [16, 32, 40]
+    assert (tmp_path / "final" / "generator.weights.h5").exists() and summary["evaluation"]["evaluations"] == 3
 
 
 def test_resume_continues_the_curve_and_drops_rows_past_the_checkpoint(tmp_path, digits):
@@ -98,8 +108,13 @@ def test_publish_ships_the_best_snapshot_with_its_curve(tmp_path, digits, regist
     best = evaluation.read_best(run / evaluation.BEST_DIR)
     assert card["training_curve"] == evaluation.curve(rows)
     assert card["snapshot"]["which"] == "best" and card["snapshot"]["step"] == best["step"]
-    assert card["weights"]["generator"]["sha256"] == sha256_file(run / "best" / "generator.weights.h5")
-    final = publish(run, preset.name, "x", force=True, snapshot="final")
+    # Shipped as float16 storage (the default): the file the card names, holding the best snapshot's
+    # values rounded to float16 (publish.store_float16).
+    shipped = preset.weights_dir / card["weights"]["generator"]["file"]
+    assert card["weights"]["generator"]["sha256"] == sha256_file(shipped)
+    assert card["weights"]["generator"]["storage"] == "float16"
+    assert card["weights"]["generator"]["storage_max_abs_sample_difference"] < 1e-2
+    final = publish(run, preset.name, "x", force=True, snapshot="final", storage="float32")
     assert final["snapshot"]["which"] == "final" and final["snapshot"]["images"] == rows[-1]["images"]
     assert final["weights"]["generator"]["sha256"] == sha256_file(run / "final" / "generator.weights.h5")
     with pytest.raises(ValueError, match="EMA generator only"):
@@ -114,8 +129,8 @@ def test_curve_command_plots_a_run_and_refuses_an_entry_without_a_curve(tmp_path
     assert main(["curve", str(tmp_path / "run"), "-o", str(out)]) == 0
     from PIL import Image
 
-    assert Image.open(out).size == (500, 320)
+    assert Image.open(out).size == (600, 380)
     assert main(["curve", str(tmp_path / "run"), "-o", str(out)]) == 1  # exists, no --force
-    assert main(["curve", "dcgan-mnist", "-o", str(tmp_path / "c2.png")]) == 1
+    assert main(["curve", "mlpgan-mnist", "-o", str(tmp_path / "c2.png")]) == 1  # a card without a curve
     err = capsys.readouterr().err
     assert "already exists" in err and "has no training curve" in err and not (tmp_path / "c2.png").exists()

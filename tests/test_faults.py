@@ -207,7 +207,7 @@ def test_force_deletes_the_old_run_instead_of_mixing_with_it(entry, tmp_path, ca
     assert now["notes.txt"] == b"the user's own file"
     assert ckpt_lib.read_state(run / "checkpoint.npz")["step"] == 2
     manifest = json.loads((run / "run.json").read_text())
-    assert (manifest["name"], manifest["batch_size"], manifest["precision"]) == (NAME, 8, "float32")
+    assert (manifest["name"], manifest["batch_size"], manifest["precision"]) == (NAME, 8, entry.recipe.precision)
 
 
 @needs_data
@@ -215,8 +215,10 @@ def test_resume_with_another_batch_size_or_precision_is_refused(entry, tmp_path,
     run = tmp_path / "run"
     assert cli(capsys, *train_args(run, "--max-steps", 2))[0] == 0
     before = snapshot(run)
+    ours = entry.recipe.precision
+    other = "float32" if ours != "float32" else "bfloat16"
     for extra, said in ((["--batch-size", 16], "batch size 8, not 16"),
-                        (["--precision", "bfloat16"], "precision float32, not bfloat16")):
+                        (["--precision", other], f"precision {ours}, not {other}")):
         code, _, err = cli(capsys, *train_args(run, "--max-steps", 3, "--resume", *extra))
         assert code == 1 and said in error_line(err)
     assert snapshot(run) == before

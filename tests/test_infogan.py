@@ -185,11 +185,19 @@ def test_traversal_layout(model):
 def test_traverse_cli_writes_a_png(tmp_path, capsys):
     out = tmp_path / "grid.png"
     args = ["traverse", "infogan-mnist", "--untrained", "--rows", "2", "--scale", "1", "-o", str(out)]
-    assert cli_main([*args, "--code", "category"]) == 0
+    keras.utils.set_random_seed(3)  # both commands get the same fresh initialisation
+    assert cli_main([*args, "--code", "category", "--no-labels"]) == 0
     with Image.open(out) as im:
         assert im.size == (10 * 30 + 2, 2 * 30 + 2)
+        bare = np.asarray(im)
+    keras.utils.set_random_seed(3)
+    assert cli_main([*args, "--code", "category", "--force"]) == 0  # labelled: code values on top, noise rows left
+    with Image.open(out) as im:
+        labelled = np.asarray(im)
+    assert labelled.shape[0] > bare.shape[0] and labelled.shape[1] > bare.shape[1]
+    np.testing.assert_array_equal(labelled[-bare.shape[0]:, -bare.shape[1]:], bare)
     assert cli_main([*args, "--code", "c1"]) == 1 and "--force" in capsys.readouterr().err
-    assert cli_main([*args, "--code", "c2", "--cols", "4", "--force"]) == 0
+    assert cli_main([*args, "--code", "c2", "--cols", "4", "--force", "--no-labels"]) == 0
     with Image.open(out) as im:
         assert im.size == (4 * 30 + 2, 2 * 30 + 2)
     assert cli_main([*args, "--code", "slant", "--force"]) == 1 and "category, c1, c2" in capsys.readouterr().err

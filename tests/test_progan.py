@@ -248,7 +248,7 @@ def test_growth_strip_rows_are_resolutions_and_cli_writes_it(tmp_path):
     from PIL import Image
 
     from zoo.cli import main
-    from zoo.images import make_grid
+    from zoo.images import label_margins, make_grid
 
     keras.utils.set_random_seed(4)
     m = zoo.load("progan-fashion-mnist", weights=None)
@@ -261,9 +261,10 @@ def test_growth_strip_rows_are_resolutions_and_cli_writes_it(tmp_path):
     keras.utils.set_random_seed(4)  # the command's fresh initialisation is m's
     assert main(["growth", "progan-fashion-mnist", "--seeds", "3,5", "-o", str(out), "--untrained",
                  "--scale", "1"]) == 0
-    with Image.open(out) as im:
-        assert im.size == (2 * 34 + 2, 4 * 34 + 2)  # 2 seeds x 4 resolutions of 32x32 tiles, 2 px apart
-        np.testing.assert_array_equal(np.asarray(im), make_grid(strip, ncols=2))
+    with Image.open(out) as im:  # 2 seeds x 4 resolutions of 32x32 tiles, 2 px apart, below/right of the labels
+        left, top = label_margins(["4x4", "8x8", "16x16", "32x32"], ["seed 3", "seed 5"], scale=1)
+        assert im.size == (2 * 34 + 2 + left, 4 * 34 + 2 + top)
+        np.testing.assert_array_equal(np.asarray(im)[top:, left:], make_grid(strip, ncols=2))
     assert main(["growth", "progan-fashion-mnist", "-o", str(out), "--untrained"]) == 1  # exists, no --force
     assert main(["growth", "stylegan-fashion-mnist", "-o", str(tmp_path / "s.png"), "--untrained"]) == 1
 

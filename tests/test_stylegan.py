@@ -20,7 +20,7 @@ from zoo.families.stylegan import (
 )
 from zoo.families.stylegan.r1 import real_logits_and_r1
 from zoo.families.stylegan.styles import broadcast_ws, mix_styles
-from zoo.images import make_grid
+from zoo.images import label_margins, make_grid
 from zoo.layers import AdaIN
 from zoo.registry import get_preset
 from zoo.registry import tiny_preset as registry_tiny_preset
@@ -285,9 +285,10 @@ def test_mix_cli_writes_the_grid(tmp_path):
     keras.utils.set_random_seed(5)  # the same fresh initialisation as the command's
     m = zoo.load(NAME, weights=None)
     want = make_grid(m.mixing_grid([1, 2], [3, 4, 5], m.num_ws // 2), ncols=4)  # the default crossover: half
+    left, top = label_margins(["", "seed 1", "seed 2"], ["", "seed 3", "seed 4", "seed 5"], scale=1)
     with Image.open(out) as im:
-        assert im.size == (4 * 34 + 2, 3 * 34 + 2)  # 4 columns x 3 rows of 32x32 tiles
-        np.testing.assert_array_equal(np.asarray(im), want)
+        assert im.size == (4 * 34 + 2 + left, 3 * 34 + 2 + top)  # 4 columns x 3 rows of 32x32 tiles, labelled
+        np.testing.assert_array_equal(np.asarray(im)[top:, left:], want)
     with pytest.raises(FileExistsError):
         args.func(args)
     with pytest.raises(ValueError, match="comma-separated"):
@@ -319,9 +320,10 @@ def test_truncation_cli_writes_the_strip_and_refuses_other_families(tmp_path):
     args.func(args)
     keras.utils.set_random_seed(5)  # the same fresh initialisation as the command's
     want = make_grid(zoo.load(NAME, weights=None).truncation_strip([1, 2], [0.0, 0.5, 1.0]), ncols=3)
+    left, top = label_margins(["seed 1", "seed 2"], ["psi 0", "psi 0.5", "psi 1"], scale=1)
     with Image.open(out) as im:
-        assert im.size == (3 * 34 + 2, 2 * 34 + 2)  # 3 psi columns x 2 seed rows
-        np.testing.assert_array_equal(np.asarray(im), want)
+        assert im.size == (3 * 34 + 2 + left, 2 * 34 + 2 + top)  # 3 psi columns x 2 seed rows, labelled
+        np.testing.assert_array_equal(np.asarray(im)[top:, left:], want)
     bad = parser.parse_args(["truncation", "dcgan-mnist", "-o", str(tmp_path / "x.png"), "--untrained"])
     with pytest.raises(ValueError, match="not a StyleGAN entry"):
         bad.func(bad)

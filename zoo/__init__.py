@@ -19,6 +19,7 @@ import importlib.util
 import sys
 
 from zoo.errors import TrainingDivergedError, UnknownModelError, WeightsIntegrityError, ZooError
+from zoo.lazy import lazy_exports
 
 __version__ = "0.1.0"
 __all__ = [
@@ -37,12 +38,8 @@ _LAZY = {"load": "zoo.model", "ZooModel": "zoo.model", "info": "zoo.registry", "
 _registered = False
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        register_serializables()
-        return value
-    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+# (the lambda looks register_serializables up when it runs: it is defined below)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, on_load=lambda: register_serializables())
 
 
 def register_serializables() -> None:

@@ -155,6 +155,10 @@ def _cmd_sample(args) -> None:
     import zoo
     from zoo.images import save_png
 
+    if args.out_dir is not None:  # one file per sample, resumable (zoo.sample_dir)
+        from zoo import sample_dir
+
+        return sample_dir.run_command(args)
     out = Path(args.output)
     m = zoo.load(args.name, weights=figure_weights(args, out))
     images = m.sample(args.n, seed=args.seed)
@@ -238,14 +242,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="a registered model name (see gan-zoo list)")
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("sample", help="write a grid of samples to a PNG")
-    p.add_argument("name", help="a registered model name (see gan-zoo list)")
+    p = sub.add_parser("sample", help="write a grid of samples to a PNG, or a folder of samples (--out-dir)")
+    p.add_argument("name", help="a registered model name (see gan-zoo list) or a preset folder")
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the latent vectors (default 0)")
-    p.add_argument("-o", "--output", required=True, help="PNG path")
+    where = p.add_mutually_exclusive_group(required=True)  # neither: a usage error (exit 2)
+    where.add_argument("-o", "--output", default=None, help="grid PNG path")
+    where.add_argument("--out-dir", default=None, help="instead of a grid: one PNG per sample (or samples.npz) in "
+                       "this folder, for external FID tools; rerunning resumes, skipping the files already there")
+    p.add_argument("--format", choices=("png", "npz"), default="png",
+                   help="with --out-dir: png files, or one samples.npz holding arr_0 (uint8 NHWC)")
+    p.add_argument("--batch-size", type=int, default=256,
+                   help="with --out-dir: samples generated at once (default 256; a resumed run must use the same)")
     p.add_argument("--cols", type=int, default=None, help="grid columns (default: square)")
     add_figure_arguments(p)
     p.set_defaults(func=_cmd_sample)
+    from zoo import preset_dir
+
+    preset_dir.register(sub)  # gan-zoo preset
 
     p = sub.add_parser("curve", help="plot fid against images seen for an entry (its card) or a run folder")
     p.add_argument("source", help="a model name (the card's training curve) or a run folder (its metrics.jsonl)")
@@ -285,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-samples", type=int, default=5000,
                    help="generated images per evaluation (default 5000: fid_domain_5k)")
     p.set_defaults(func=_cmd_train)
+    from zoo import interpolate, model_card_md
+
+    model_card_md.register(sub)  # gan-zoo card
+    interpolate.register(sub)  # gan-zoo interpolate
 
     # Other packages (export/, benchmarks/, zoo.metrics) add their commands through the
     # "gan_zoo.commands" entry-point group, so this module never imports them.
@@ -317,7 +335,7 @@ def _version() -> str:
 
 # Options that name a file or folder: an empty string would silently mean "the default" (--weights ""
 # loaded the shipped weights) or the current folder.
-_PATH_OPTIONS = ("weights", "d_weights", "output", "out", "data_dir")
+_PATH_OPTIONS = ("weights", "d_weights", "output", "out", "out_dir", "data_dir")
 MAX_MESSAGE = 600  # characters of an error message shown; --debug shows everything
 
 

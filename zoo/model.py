@@ -10,6 +10,7 @@ import numpy as np
 
 from zoo import registry, weights as weights_lib
 from zoo.errors import WeightsIntegrityError, ZooError
+from zoo.weights import WeightsSource
 
 PRETRAINED = "pretrained"
 
@@ -21,7 +22,16 @@ class ZooModel:
         preset: the registry entry.
         generator: latent (N, latent_dim) -> image (N, H, W, C) in [-1, 1].
         discriminator: image -> logit, or None.
-        card: the model card dict.
+        card: the model card dict (default: the entry's shipped card for pretrained
+            weights, else :func:`other_weights_card`).
+        weights_source: where the generator's weights came from
+            (:class:`zoo.weights.WeightsSource`; default: ``"in-memory"``).
+
+    Attributes:
+        weights_source: the shipped file with its verified sha256, a preset folder
+            (verified too), a file the caller named, a fresh initialisation, or a
+            generator handed over in memory. ``card`` describes those weights: its
+            metrics and sha256 are the shipped ones only for the shipped weights.
 
     Examples:
     >>> import zoo
@@ -31,13 +41,24 @@ class ZooModel:
     ((16, 28, 28, 1), dtype('float32'), True)
     >>> m.latent_dim, m.image_shape
     (100, (28, 28, 1))
+    >>> m.weights_source.kind, m.weights_source.verified, "fid_domain_10k" in m.card["metrics"]["domain"]["values"]
+    ('pretrained', True, True)
+    >>> m.sample(2, seed=0, as_uint8=True).dtype  # 0..255, for image files and external FID tools
+    dtype('uint8')
+    >>> other = zoo.load("dcgan-mnist", weights=None)  # the card no longer claims the shipped metrics
+    >>> other.weights_source.kind, other.card["weights"], "metrics" in other.card
+    ('random', None, False)
     """
 
-    def __init__(self, preset, generator, discriminator=None, card=None):
+    def __init__(self, preset, generator, discriminator=None, card=None, weights_source: WeightsSource | None = None):
         self.preset = preset
         self.generator = generator
         self.discriminator = discriminator
-        self.card = card if card is not None else registry.info(preset.name)
+        self.weights_source = weights_source if weights_source is not None else WeightsSource(weights_lib.IN_MEMORY)
+        if card is None:
+            card = (registry.info(preset.name) if self.weights_source.kind == weights_lib.PRETRAINED
+                    else other_weights_card(preset, self.weights_source))
+        self.card = card
 
     @property
     def name(self) -> str:
@@ -98,8 +119,9 @@ class ZooModel:
         images = np.concatenate(out) if out else np.zeros((0, *self.image_shape), np.float32)
         return np.clip(images, -1.0, 1.0).astype(np.float32)
 
-    def sample(self, n: int, seed: int | None = 0, batch_size: int = 256) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = 0, batch_size: int = 256, as_uint8: bool = False) -> np.ndarray:
         """``n`` images, float32 (n, H, W, C) in [-1, 1]; the same seed gives the same images.
+        ``as_uint8=True``: uint8 0..255 instead (:func:`to_uint8`).
 
         A count whose latents and images could not fit in this machine's memory
         is refused before anything is allocated.
@@ -109,10 +131,45 @@ class ZooModel:
         per_sample = 4 * (sum(int(np.prod(t.shape[1:])) for t in self.generator.inputs)
                           + int(np.prod(self.image_shape)))
         check_fits(n * per_sample, f"{n:,} samples of {self.name}")
-        return self.generate(self.sample_latents(n, seed), batch_size)
+        images = self.generate(self.sample_latents(n, seed), batch_size)
+        return to_uint8(images) if as_uint8 else images
+
+    def save_to_preset(self, path, overwrite: bool = False):
+        """Writes this model as a preset folder (``config.json``, the card, the weights with their
+        sha256) that ``zoo.load(path)`` loads back with the same checks; see :mod:`zoo.preset_dir`.
+        An existing non-empty folder is refused unless ``overwrite``. Returns the folder's path."""
+        from zoo import preset_dir
+
+        return preset_dir.save(self, path, overwrite=overwrite)
 
     def __repr__(self):
         return f"ZooModel({self.name!r}, latent_dim={self.latent_dim}, image_shape={self.image_shape})"
+
+
+def to_uint8(images) -> np.ndarray:
+    """Images in [-1, 1] -> uint8 0..255 as ``floor((x + 1) * 127.5 + 0.5)`` (the export's
+    ``--uint8-output`` mapping), clipped first.
+
+    Examples:
+    >>> to_uint8(np.array([-1.0, -0.5, 0.0, 1.0, 2.0]))
+    array([  0,  64, 128, 255, 255], dtype=uint8)
+    """
+    x = np.clip(np.asarray(images, np.float32), -1.0, 1.0)
+    return np.floor((x + 1.0) * 127.5 + 0.5).astype(np.uint8)
+
+
+def other_weights_card(preset, source: WeightsSource, changed: bool = False) -> dict:
+    """The card of a model whose weights are not the ones its entry ships: the architecture and
+    recipe (``zoo.card.architecture_card``, ``"weights": None``) plus ``weights_source`` and a
+    ``weights_note`` saying why the shipped card's weights, metrics, golden outputs and run are
+    left out. ``changed``: the weights were loaded from a verified source but changed since."""
+    from zoo import card as card_lib
+
+    what = f"{source}, changed since loading" if changed else str(source)
+    note = (f"the generator's weights are {what}: not the ones {preset.name} ships, so the shipped card's "
+            f"weights, metrics, golden outputs and training run do not apply to them and are left out "
+            f"(zoo.info({preset.name!r}) has them)")
+    return {**card_lib.architecture_card(preset), "weights_source": source.to_dict(), "weights_note": note}
 
 
 def physical_memory() -> int | None:
@@ -162,25 +219,35 @@ def build(preset) -> tuple:
     return g, d
 
 
-def load(name: str, weights: str | Path | None = PRETRAINED, with_discriminator: bool = False) -> ZooModel:
-    """Builds a zoo entry and loads its weights.
+def load(name, weights: str | Path | None = PRETRAINED, with_discriminator: bool = False) -> ZooModel:
+    """Builds a zoo entry, or a preset folder, and loads its weights.
 
     Args:
-        name: a registered name (see :func:`zoo.list_models`).
-        weights: ``"pretrained"`` (default) for the shipped, sha256-checked
-            weights; ``None`` for a fresh initialisation; or a path to a
-            generator ``.weights.h5`` file.
+        name: a registered name (see :func:`zoo.list_models`), or a preset folder
+            (``m.save_to_preset(DIR)``, a run's ``RUN/final``) as a path or a
+            ``file:///abs/DIR`` URL; a registered name always means the entry.
+        weights: ``"pretrained"`` (default) for the shipped (or the folder's)
+            sha256-checked weights; ``None`` for a fresh initialisation; or a
+            path to a generator ``.weights.h5`` file.
         with_discriminator: also build the discriminator (and load its
             pretrained weights when ``weights="pretrained"``).
+
+    The model's ``weights_source`` says which of these it got, and its ``card``
+    claims the shipped weights, metrics and sha256 only for the shipped weights.
     """
-    preset = registry.get_preset(name)
+    from zoo import preset_dir
+
+    folder = preset_dir.folder_of(name)
+    if folder is not None:
+        preset, card = preset_dir.read(folder)  # every weights file's sha256 checked here
+    else:
+        preset, card = registry.get_preset(name), None
     if weights is not None and weights != PRETRAINED:
         if str(weights) == "":
             raise ValueError("weights is an empty path; pass a file, \"pretrained\" or None")
         if not Path(weights).exists():
             raise FileNotFoundError(f"weights file {weights} does not exist")
-    card = None
-    if weights == PRETRAINED:
+    if weights == PRETRAINED and folder is None:
         if preset.generator_weights is None:
             raise WeightsIntegrityError(
                 f"{name} has no pretrained weights yet; use weights=None for a fresh model"
@@ -189,9 +256,21 @@ def load(name: str, weights: str | Path | None = PRETRAINED, with_discriminator:
         weights_lib.check_card_agrees(preset, card)  # the card must describe the weights loaded
     g, d = build(preset)
     if weights == PRETRAINED:
-        load_weights_file(g, weights_lib.resolve(preset.generator_weights, preset.weights_dir))
-        if with_discriminator and preset.discriminator_weights is not None:
-            load_weights_file(d, weights_lib.resolve(preset.discriminator_weights, preset.weights_dir))
+        # A preset folder's files were verified by preset_dir.read; resolve() verifies the shipped ones.
+        paths = {role: (folder / w.filename if folder is not None else weights_lib.resolve(w, preset.weights_dir))
+                 for role, w in (("generator", preset.generator_weights), ("discriminator", preset.discriminator_weights))
+                 if w is not None and (role == "generator" or with_discriminator)}
+        load_weights_file(g, paths["generator"])
+        if "discriminator" in paths:
+            load_weights_file(d, paths["discriminator"])
+        kind = weights_lib.PRESET if folder is not None else weights_lib.PRETRAINED
+        source = WeightsSource(kind, str(paths["generator"]), preset.generator_weights.sha256,
+                               preset_dir=None if folder is None else str(folder))
     elif weights is not None:
         load_weights_file(g, weights)
-    return (preset.model_class or ZooModel)(preset, g, d if with_discriminator else None, card=card)
+        source = WeightsSource(weights_lib.FILE, str(weights), weights_lib.sha256_file(weights))
+        card = None
+    else:
+        source, card = WeightsSource(weights_lib.RANDOM), None
+    return (preset.model_class or ZooModel)(preset, g, d if with_discriminator else None, card=card,
+                                            weights_source=source)

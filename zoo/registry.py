@@ -227,8 +227,12 @@ def info(name: str) -> dict:
     """The model card of ``name`` as a dict; loads no weights.
 
     Entries without shipped weights get a card describing the architecture
-    and recipe only, with ``"weights": None``.
+    and recipe only, with ``"weights": None``. ``name`` may also be a preset
+    folder (see ``zoo.preset_dir``): its card, once its weights' sha256 are checked.
     """
-    from zoo import card as card_lib
+    from zoo import card as card_lib, preset_dir
 
+    folder = preset_dir.folder_of(name)
+    if folder is not None:
+        return preset_dir.read(folder)[1]
     return card_lib.load_card(get_preset(name))

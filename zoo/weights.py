@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from pathlib import Path
 
 from zoo.errors import WeightsIntegrityError
 from zoo.registry import WeightsFile
+
+
+# WeightsSource.kind values.
+PRETRAINED, FILE, PRESET, RANDOM, IN_MEMORY = "pretrained", "file", "preset", "random", "in-memory"
+SOURCE_KINDS = (PRETRAINED, FILE, PRESET, RANDOM, IN_MEMORY)
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightsSource:
+    """Where a model's generator weights came from (``ZooModel.weights_source``).
+
+    Attributes:
+        kind: ``"pretrained"`` (the entry's shipped file, sha256 checked against the
+            registry), ``"preset"`` (a preset folder's file, sha256 checked against its
+            ``config.json``), ``"file"`` (a weights file the caller named; its sha256 is
+            recorded, not checked), ``"random"`` (a fresh initialisation) or
+            ``"in-memory"`` (a generator handed to ``ZooModel`` directly).
+        path: the weights file, or None.
+        sha256: that file's sha256, or None.
+        preset_dir: the preset folder, for ``"preset"``.
+
+    Examples:
+    >>> str(WeightsSource(RANDOM))
+    'a fresh random initialisation'
+    >>> WeightsSource(FILE, "g.weights.h5", "ab" * 32).to_dict()["verified"]
+    False
+    """
+
+    kind: str
+    path: str | None = None
+    sha256: str | None = None
+    preset_dir: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in SOURCE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(SOURCE_KINDS)}, got {self.kind!r}")
+
+    @property
+    def verified(self) -> bool:
+        """Whether the file's sha256 was checked against what its registry entry or preset expects."""
+        return self.kind in (PRETRAINED, PRESET)
+
+    def to_dict(self) -> dict:
+        """Plain data, for cards: every field plus ``verified``."""
+        return {**dataclasses.asdict(self), "verified": self.verified}
+
+    def __str__(self) -> str:
+        digest = f"sha256 {self.sha256[:12]}..." if self.sha256 else "no sha256"
+        return {
+            PRETRAINED: f"the shipped file {self.path} ({digest}, verified)",
+            PRESET: f"the preset folder {self.preset_dir} ({Path(self.path or '').name}, {digest}, verified)",
+            FILE: f"the weights file {self.path} ({digest}, not checked against any card)",
+            RANDOM: "a fresh random initialisation",
+            IN_MEMORY: "a generator given to ZooModel directly",
+        }[self.kind]
 
 
 def sha256_file(path: str | Path) -> str:

@@ -19,10 +19,11 @@ True
 ['classes_covered_domain_200', 'coverage_kl_domain_200', 'fid_domain_200']
 """
 
-from zoo.metrics.distances import feature_statistics, fid, frechet_distance, kid, mmd2_unbiased
-from zoo.metrics.protocol import compare_with_card, evaluate, evaluate_images, write_card_metrics
-from zoo.metrics.scores import class_coverage, inception_score, precision_recall
+from zoo.lazy import lazy_exports
 
+# The protocol's defaults (zoo.metrics.protocol), here so that the ``eval`` parser reads them without Keras.
+DEFAULT_N = 10_000
+DEFAULT_SEED = 0
 
 __all__ = [
     "fid",
@@ -38,3 +39,23 @@ __all__ = [
     "compare_with_card",
     "write_card_metrics",
 ]
+
+# Each public name and the module it comes from, imported on first use: importing this package
+# (as the ``gan-zoo`` parser does through its ``eval`` entry point) must not import Keras or TensorFlow.
+_LAZY = {
+    "feature_statistics": "zoo.metrics.distances",
+    "fid": "zoo.metrics.distances",
+    "frechet_distance": "zoo.metrics.distances",
+    "kid": "zoo.metrics.distances",
+    "mmd2_unbiased": "zoo.metrics.distances",
+    "compare_with_card": "zoo.metrics.protocol",
+    "evaluate": "zoo.metrics.protocol",
+    "evaluate_images": "zoo.metrics.protocol",
+    "write_card_metrics": "zoo.metrics.protocol",
+    "class_coverage": "zoo.metrics.scores",
+    "inception_score": "zoo.metrics.scores",
+    "precision_recall": "zoo.metrics.scores",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

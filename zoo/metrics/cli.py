@@ -102,7 +102,7 @@ def register(subparsers) -> None:
     >>> args.n, args.features, args.seed, args.no_real, args.func.__name__  # args.func(args) runs it
     (200, 'domain', 0, True, '_cmd_eval')
     """
-    from zoo.metrics.protocol import DEFAULT_N, DEFAULT_SEED
+    from zoo.metrics import DEFAULT_N, DEFAULT_SEED  # not zoo.metrics.protocol: that imports Keras
 
     p = subparsers.add_parser(
         "eval", help="FID, KID, IS, precision/recall and class coverage of a model",

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.metrics import DEFAULT_N, DEFAULT_SEED
 from zoo.metrics.distances import feature_statistics, frechet_distance, kid
 from zoo.metrics.features import check_images, make_extractor
 from zoo.metrics.scores import class_coverage, inception_score, precision_recall
 
 PROTOCOL = "gan-zoo-eval-v1"
-DEFAULT_N = 10_000
-DEFAULT_SEED = 0
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
 PR_K = 3
 IS_SPLITS = 10

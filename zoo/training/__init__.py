@@ -9,7 +9,7 @@ The names load on first use, so light submodules (``zoo.training.distribute``'s
 ``STRATEGIES``, read by the ``gan-zoo`` parser) import without Keras.
 """
 
-import importlib
+from zoo.lazy import lazy_exports
 
 __all__ = ["GANStep", "StepCost", "TrainState", "build_train_step"]
 
@@ -21,7 +21,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'zoo.training' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

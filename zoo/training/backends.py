@@ -106,7 +106,7 @@ def build_train_step(step, state, recipe=None, jit_compile: bool = False, strate
     >>> train_step = build_train_step(preset.step.from_preset(preset), state, recipe=preset.recipe)
     >>> losses = train_step(np.zeros((state.batch_size, 28, 28, 1), "float32"))
     >>> sorted(losses), state.step
-    (['d_loss', 'g_loss'], 1)
+    (['d_loss', 'g_loss', 'r1'], 1)
     """
     backend = keras.backend.backend()
     ema = EMASchedule.from_recipe(recipe) if recipe is not None else None

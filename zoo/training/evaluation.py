@@ -194,26 +194,17 @@ def plot_curve(points: list[dict], path, title: str) -> Path:
     >>> plot_curve(points, "curve.png", "demo").name
     'curve.png'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from zoo import figures
 
     if not points:
         raise ValueError("no evaluations to plot (train with --eval-every-kimg)")
     key = next(k for k in points[0] if k.startswith("fid_domain_"))
     x = np.array([p["images"] for p in points], float)
     y = np.array([p[key] for p in points], float)
-    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
-    ax.plot(x / 1000, y, marker="o", markersize=3)
+    fig, ax = figures.new_axes(600, 380)
+    ax.plot(x / 1000, y, marker="o", markersize=3, label=key)
     best = int(np.argmin(y))
     ax.plot([x[best] / 1000], [y[best]], marker="*", markersize=12, color="tab:red", linestyle="none",
             label=f"best {y[best]:.2f} at {x[best] / 1000:.0f}k")
-    ax.set(xscale="log", yscale="log", xlabel="images seen (thousands)", ylabel=key, title=title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    with atomic.replacing(Path(path), suffix=".png") as tmp:
-        fig.savefig(tmp)
-    plt.close(fig)
-    return Path(path)
+    figures.style_axes(ax, title=title, xlabel="images seen (thousands)", ylabel=key)
+    return figures.save_figure(fig, path)

@@ -24,7 +24,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo import atomic
+from zoo import atomic, preset_dir
 from zoo import card as card_lib
 from zoo import data as data_lib
 from zoo import images as images_lib
@@ -322,17 +322,23 @@ class Trainer:
             if progress is not None:
                 progress.close()
             raise
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            raise
         finally:
             if progress is not None:
                 progress.close()
-            if writer is not None:
-                writer.close()
             if restore_sigterm is not None:
                 signal.signal(signal.SIGTERM, restore_sigterm)
         self._add_wall_clock(t_start)
-        if (self.evaluator is not None and self.step >= self.total_steps and self.evaluator.rows
-                and self.evaluator.rows[-1]["images"] < self.state.images_seen):
-            eval_s += self._evaluate(writer, progress=None)  # the end of the run is on the curve too
+        try:  # the end of the run is on the curve too (its TensorBoard row included: close the writer after)
+            if (self.evaluator is not None and self.step >= self.total_steps and self.evaluator.rows
+                    and self.evaluator.rows[-1]["images"] < self.state.images_seen):
+                eval_s += self._evaluate(writer, progress=None)
+        finally:
+            if writer is not None:
+                writer.close()
         self.save_checkpoint()
         ips = (timed_steps * self.batch_size / (time.perf_counter() - t_timed - eval_s)) if timed_steps else None
         summary = {
@@ -386,7 +392,8 @@ class Trainer:
                 self.tf.summary.image("samples", (grid[:16] + 1) / 2, max_outputs=16)
 
     def _write_final(self, summary: dict) -> None:
-        """final/: shipped generator, live generator, discriminator, grids, run card.
+        """final/: shipped generator, live generator, discriminator, grids, run card, and the
+        preset folder's config.json, so that ``zoo.load(RUN/final)`` loads it (zoo.preset_dir).
 
         Staged and moved into place whole (zoo.atomic.replacing_dir): a kill while
         writing leaves the previous final/ (or none), never a half-written file.
@@ -422,3 +429,4 @@ class Trainer:
             environment=environment(),
         )
         card_lib.write_run_card(final / "run_card.json", card)
+        preset_dir.write_config(final, self.preset, "run_card.json", recipe=card["recipe"])  # zoo.load(final)

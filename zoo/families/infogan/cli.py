@@ -40,8 +40,35 @@ def _register_traverse(subparsers) -> None:
     p.add_argument("--cols", type=int, default=None, help="code values (default: all categories, or 10)")
     p.add_argument("--span", type=float, default=2.0, help="continuous codes go from -SPAN to SPAN (default 2)")
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    p.add_argument("--no-labels", action="store_true", help="the bare grid, without row and column labels")
     add_figure_arguments(p)
     p.set_defaults(func=run)
+
+
+def traversal_labels(latents: dict, code: str, rows: int) -> tuple[list[str], list[str]]:
+    """(row labels, column labels) of a traversal figure, read from its inputs
+    (:meth:`InfoGANModel.traversal_latents`, row-major): rows name their noise
+    row ``z0, z1, ...`` (and their category for a continuous code), columns the code's value.
+
+    Examples:
+    >>> import zoo
+    >>> m = zoo.load("infogan-mnist", weights=None)
+    >>> traversal_labels(m.traversal_latents("c1", rows=2, cols=3), "c1", 2)
+    (['z0 cat0', 'z1 cat1'], ['c1 -2', 'c1 0', 'c1 2'])
+    >>> traversal_labels(m.traversal_latents("category", rows=1, cols=3), "category", 1)[1]
+    ['cat 0', 'cat 1', 'cat 2']
+    """
+    import numpy as np
+
+    from zoo.images import number_label
+
+    cols = len(latents["z"]) // rows
+    categories = np.argmax(latents["c_cat"], axis=1)
+    if code == "category":
+        return [f"z{r}" for r in range(rows)], [f"cat {c}" for c in categories[:cols]]
+    values = latents["c_cont"][:cols, int(code[1:]) - 1]
+    return ([f"z{r} cat{categories[r * cols]}" for r in range(rows)],
+            [f"{code} {number_label(v)}" for v in values])
 
 
 def run(args) -> None:
@@ -51,14 +78,16 @@ def run(args) -> None:
     out = Path(args.output)
     weights = figure_weights(args, out)
     m = load_family_model(args.name, InfoGANModel, weights, "has no latent codes to traverse (only InfoGAN entries do)")
-    images = m.traverse(args.code, rows=args.rows, cols=args.cols, seed=args.seed, span=args.span)
+    latents = m.traversal_latents(args.code, rows=args.rows, cols=args.cols, seed=args.seed, span=args.span)
+    images = m.generate(latents)
     cols = len(images) // args.rows
-    save_png(images, out, ncols=cols, scale=args.scale)
+    row_labels, col_labels = (None, None) if args.no_labels else traversal_labels(latents, args.code, args.rows)
+    save_png(images, out, ncols=cols, scale=args.scale, row_labels=row_labels, col_labels=col_labels)
     print(f"wrote a {args.rows}x{cols} traversal of {args.code} for {args.name} (seed {args.seed}) to {out}")
 
 
 def _register_codes(subparsers) -> None:
-    from zoo.families.infogan.disentanglement import DEFAULT_Q_SAMPLES, DEFAULT_SAMPLES_PER_CODE
+    from zoo.families.infogan import DEFAULT_Q_SAMPLES, DEFAULT_SAMPLES_PER_CODE  # without Keras
 
     p = subparsers.add_parser(
         "codes",

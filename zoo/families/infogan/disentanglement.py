@@ -22,11 +22,10 @@ import keras
 import numpy as np
 
 from zoo.card import CODES_KEY
+from zoo.families.infogan import DEFAULT_Q_SAMPLES, DEFAULT_SAMPLES_PER_CODE
 
 PROTOCOL = "gan-zoo-infogan-codes-v1"
 CARD_KEY = CODES_KEY  # the block under the card's "metrics"
-DEFAULT_SAMPLES_PER_CODE = 1000
-DEFAULT_Q_SAMPLES = 10_000
 
 
 def hungarian_accuracy(codes, labels, num_classes: int) -> tuple[float, dict, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from zoo.model import ZooModel
+from zoo.model import ZooModel, to_uint8
 
 
 class InfoGANModel(ZooModel):
@@ -111,10 +111,12 @@ class InfoGANModel(ZooModel):
         return self.sample_latents(n, seed)
 
     def sample(self, n: int, seed: int | None = 0, category=None, continuous=None,
-               batch_size: int = 256) -> np.ndarray:
+               batch_size: int = 256, as_uint8: bool = False) -> np.ndarray:
         """``n`` images (n, H, W, C) float32 in [-1, 1], optionally with fixed codes
-        (see :meth:`sample_latents`); the same arguments give the same images."""
-        return self.generate(self.sample_latents(n, seed, category, continuous), batch_size)
+        (see :meth:`sample_latents`); the same arguments give the same images.
+        ``as_uint8=True``: uint8 0..255 instead (``zoo.model.to_uint8``)."""
+        images = self.generate(self.sample_latents(n, seed, category, continuous), batch_size)
+        return to_uint8(images) if as_uint8 else images
 
     # -- Q ---------------------------------------------------------------------
     def infer_codes(self, images, batch_size: int = 256) -> dict:

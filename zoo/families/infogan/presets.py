@@ -34,8 +34,8 @@ register(
         recipe=TrainRecipe(batch_size=128, epochs=72, g_learning_rate=1e-3, d_learning_rate=2e-4, beta_1=0.5,
                            eval_every_kimg=50),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("infogan-mnist.generator.weights.h5", "ad6871c76f65e8d5826b9cf4068f65ecedab6b676a39da760672a7419803d68a"),
-        discriminator_weights=WeightsFile("infogan-mnist.discriminator.weights.h5", "d28ff9a3b93fe33488c18b064f6e2176062015f78cd63cdb1774578f3632da28"),
+        generator_weights=WeightsFile("infogan-mnist.generator.weights.h5", "d206dc7a8291dc06cf96f8197000b2aa93fce4763abd7e39c2e668a9701b21c8"),
+        discriminator_weights=WeightsFile("infogan-mnist.discriminator.weights.h5", "62e67f920e1c7fa7f240704f5f6c5301191573f2c799410708b63305078afd24"),
         model_class=InfoGANModel,
         # The family's tiny test configuration (see zoo.registry.tiny_preset).
         tiny=dict(

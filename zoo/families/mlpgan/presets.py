@@ -43,8 +43,8 @@ register(
         recipe=TrainRecipe(batch_size=64, epochs=100, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5,
                            eval_every_kimg=EVAL_KIMG),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("mlpgan-mnist.generator.weights.h5", "1ec0e18ecc661220db89f483e0929d079a24009a5ee514db30acdf635b753534"),
-        discriminator_weights=WeightsFile("mlpgan-mnist.discriminator.weights.h5", "a638b2900b6813a3aeb41956d150a6c6b7d30ec12c8c2aa75e0bed7e243ded5d"),
+        generator_weights=WeightsFile("mlpgan-mnist.generator.weights.h5", "1c84cd2d7df17a02a7f90a9e1332ceb3c48cc06d6184776c16b42a33bcbcdd1f"),
+        discriminator_weights=WeightsFile("mlpgan-mnist.discriminator.weights.h5", "fc8a01e389879cf8edc0475a8481a3537fdd1de3209fd01c95e99264524029b8"),
     )
 )
 
@@ -63,7 +63,7 @@ register(
         recipe=TrainRecipe(batch_size=64, epochs=20, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5,
                            eval_every_kimg=EVAL_KIMG),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("mlpgan-fashion-mnist.generator.weights.h5", "2294f7173b918c4b50cbeffb6146f46f1534f93301e3c54cdb0a3bd08c5d9296"),
-        discriminator_weights=WeightsFile("mlpgan-fashion-mnist.discriminator.weights.h5", "2c1d4188cbec3363823d56a7e9e8eef29119592215fc9e9481261f5ae40d4190"),
+        generator_weights=WeightsFile("mlpgan-fashion-mnist.generator.weights.h5", "36251173dea6d69f68731a47dc48416ed35feaa65e8c303faa2af3cb7c08e4c9"),
+        discriminator_weights=WeightsFile("mlpgan-fashion-mnist.discriminator.weights.h5", "fd2314913b029336f84507a4d23411fe79e4cd60cc5f19f12422a4e6886bd89d"),
     )
 )

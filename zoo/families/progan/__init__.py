@@ -1,11 +1,6 @@
 """Progressive GAN (Karras et al., 2018): growing 4x4 -> 32x32 with fade-in."""
 
-from zoo.families.progan.discriminator import ProGANDiscriminator
-from zoo.families.progan.generator import ProGANGenerator
-from zoo.families.progan.model import ProGANModel
-from zoo.families.progan.recipe import ProGANRecipe
-from zoo.families.progan.schedule import GrowthSchedule
-from zoo.families.progan.step import ProGANStep
+from zoo.lazy import lazy_exports
 
 __all__ = [
     "GrowthSchedule",
@@ -15,3 +10,17 @@ __all__ = [
     "ProGANRecipe",
     "ProGANStep",
 ]
+
+# Each public name and the module it comes from, imported on first use: importing this package
+# (as the ``gan-zoo`` parser does through its ``growth`` entry point) must not import Keras or TensorFlow.
+_LAZY = {
+    "ProGANDiscriminator": "zoo.families.progan.discriminator",
+    "ProGANGenerator": "zoo.families.progan.generator",
+    "ProGANModel": "zoo.families.progan.model",
+    "ProGANRecipe": "zoo.families.progan.recipe",
+    "GrowthSchedule": "zoo.families.progan.schedule",
+    "ProGANStep": "zoo.families.progan.step",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

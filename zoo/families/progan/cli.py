@@ -28,6 +28,7 @@ def register(subparsers) -> None:
     p.add_argument("name", help="a ProGAN entry, e.g. progan-fashion-mnist")
     p.add_argument("--seeds", default="0,1,2,3,4,5,6,7", help="column seeds, comma-separated (default 0-7)")
     p.add_argument("-o", "--output", required=True, help="PNG path")
+    p.add_argument("--no-labels", action="store_true", help="the bare grid, without resolution and seed labels")
     add_figure_arguments(p)
     p.set_defaults(func=run)
 
@@ -40,5 +41,7 @@ def run(args) -> None:
     weights = figure_weights(args, out)
     seeds = parse_seeds(args.seeds)
     m = load_family_model(args.name, ProGANModel, weights, "is not a ProGAN entry")
-    save_png(m.growth_strip(seeds), out, ncols=len(seeds), scale=args.scale)
+    labels = {} if args.no_labels else {"row_labels": [f"{r}x{r}" for r in m.resolutions],
+                                        "col_labels": [f"seed {s}" for s in seeds]}
+    save_png(m.growth_strip(seeds), out, ncols=len(seeds), scale=args.scale, **labels)
     print(f"wrote a growth grid of {args.name} (resolutions {list(m.resolutions)} x seeds {seeds}) to {out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from zoo.model import ZooModel
+from zoo.model import ZooModel, to_uint8
 
 
 class ProGANModel(ZooModel):
@@ -31,10 +31,12 @@ class ProGANModel(ZooModel):
         """The resolutions ``sample`` accepts: 4, 8, ... up to the final one."""
         return tuple(4 * 2**i for i in range(self.generator.num_levels))
 
-    def sample(self, n: int, seed: int | None = 0, batch_size: int = 256, resolution: int | None = None) -> np.ndarray:
-        """``n`` images in [-1, 1]: (n, 32, 32, 1), or (n, R, R, 1) with ``resolution=R``."""
+    def sample(self, n: int, seed: int | None = 0, batch_size: int = 256, resolution: int | None = None,
+               as_uint8: bool = False) -> np.ndarray:
+        """``n`` images in [-1, 1]: (n, 32, 32, 1), or (n, R, R, 1) with ``resolution=R``;
+        ``as_uint8=True``: uint8 0..255 instead (``zoo.model.to_uint8``)."""
         if resolution is None or resolution == self.generator.final_resolution:
-            return super().sample(n, seed, batch_size)
+            return super().sample(n, seed, batch_size, as_uint8=as_uint8)
         if resolution not in self.resolutions:
             raise ValueError(f"resolution must be one of {self.resolutions}, got {resolution}")
         if n < 0:
@@ -44,7 +46,8 @@ class ProGANModel(ZooModel):
                for i in range(0, n, batch_size)]
         channels = self.image_shape[-1]
         images = np.concatenate(out) if out else np.zeros((0, resolution, resolution, channels), np.float32)
-        return np.clip(images, -1.0, 1.0).astype(np.float32)
+        images = np.clip(images, -1.0, 1.0).astype(np.float32)
+        return to_uint8(images) if as_uint8 else images
 
     def growth_strip(self, seeds) -> np.ndarray:
         """Row-major (len(resolutions) * len(seeds)) images, every one F x F: row i is

@@ -47,8 +47,8 @@ register(
             eval_every_kimg=50,
         ),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("progan-fashion-mnist.generator.weights.h5", "fbcd9350b69e0c4cd224a0197e20d100aec77a3e7509e62dfa5737b97dd4a12f"),
-        discriminator_weights=WeightsFile("progan-fashion-mnist.discriminator.weights.h5", "27682c6a99a89218b9ef8ca4c5b7608455291b14b9bd565025a1b498d1a9f742"),
+        generator_weights=WeightsFile("progan-fashion-mnist.generator.weights.h5", "51cd3c64f6b4d9a407bb8e4134381a11d58d0aa6e3f3f12868ae7f8008790ee5"),
+        discriminator_weights=WeightsFile("progan-fashion-mnist.discriminator.weights.h5", "7aa6e836a59562c590b35477fd9989a3b6c78a2d6ec6a3542b801ce321ac0220"),
         pad_to=32,
         model_class=ProGANModel,
         # The family's tiny test configuration (see zoo.registry.tiny_preset): grows 4 -> 8

@@ -1,13 +1,6 @@
 """StyleGAN (Karras et al., 2019): mapping network, AdaIN styles, noise inputs, mixing, truncation."""
 
-from zoo.families.stylegan.discriminator import StyleGANDiscriminator
-from zoo.families.stylegan.generator import StyleGANGenerator
-from zoo.families.stylegan.mapping import MappingNetwork
-from zoo.families.stylegan.model import StyleGANModel
-from zoo.families.stylegan.step import StyleGANStep
-from zoo.families.stylegan.style_layer import StyleLayer
-from zoo.families.stylegan.synthesis import SynthesisNetwork
-from zoo.families.stylegan.truncation import Truncation
+from zoo.lazy import lazy_exports
 
 __all__ = [
     "MappingNetwork",
@@ -19,3 +12,19 @@ __all__ = [
     "SynthesisNetwork",
     "Truncation",
 ]
+
+# Each public name and the module it comes from, imported on first use: importing this package
+# (as the ``gan-zoo`` parser does through its ``mix`` and ``truncation`` entry points) must not import Keras or TensorFlow.
+_LAZY = {
+    "StyleGANDiscriminator": "zoo.families.stylegan.discriminator",
+    "StyleGANGenerator": "zoo.families.stylegan.generator",
+    "MappingNetwork": "zoo.families.stylegan.mapping",
+    "StyleGANModel": "zoo.families.stylegan.model",
+    "StyleGANStep": "zoo.families.stylegan.step",
+    "StyleLayer": "zoo.families.stylegan.style_layer",
+    "SynthesisNetwork": "zoo.families.stylegan.synthesis",
+    "Truncation": "zoo.families.stylegan.truncation",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

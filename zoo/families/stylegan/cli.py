@@ -33,6 +33,7 @@ def register(subparsers) -> None:
     p.add_argument("--crossover", type=int, default=None,
                    help="K: styles taken from the row seed (default: half of them, the 4x4 and 8x8 layers at 32x32)")
     p.add_argument("--psi", type=float, default=1.0, help="truncation psi (default 1: none)")
+    p.add_argument("--no-labels", action="store_true", help="the bare grid, without the seed labels")
     add_figure_arguments(p)
     p.set_defaults(func=run)
 
@@ -46,7 +47,9 @@ def run(args) -> None:
     m = _stylegan(args.name, weights)
     crossover = m.num_ws // 2 if args.crossover is None else args.crossover
     images = m.mixing_grid(rows, cols, crossover, truncation_psi=args.psi)
-    save_png(images, out, ncols=len(cols) + 1, scale=args.scale)
+    labels = {} if args.no_labels else {"row_labels": [""] + [f"seed {s}" for s in rows],
+                                        "col_labels": [""] + [f"seed {s}" for s in cols]}
+    save_png(images, out, ncols=len(cols) + 1, scale=args.scale, **labels)
     print(f"wrote a {len(rows)}x{len(cols)} style-mixing grid for {args.name} "
           f"({crossover} of {m.num_ws} styles, the coarsest, from the rows; psi {args.psi}) to {out}")
 
@@ -73,12 +76,13 @@ def register_truncation(subparsers) -> None:
     p.add_argument("--seeds", default="0,1,2,3,4,5", help="row seeds, comma-separated (default 0-5)")
     p.add_argument("--psi", default="0,0.25,0.5,0.7,0.85,1", help="columns: psi values, comma-separated")
     p.add_argument("-o", "--output", required=True, help="PNG path")
+    p.add_argument("--no-labels", action="store_true", help="the bare grid, without seed and psi labels")
     add_figure_arguments(p)
     p.set_defaults(func=run_truncation)
 
 
 def run_truncation(args) -> None:
-    from zoo.images import save_png
+    from zoo.images import number_label, save_png
 
     out = Path(args.output)
     weights = figure_weights(args, out)
@@ -88,7 +92,9 @@ def run_truncation(args) -> None:
     except ValueError:
         raise ValueError(f"--psi must be comma-separated numbers, got {args.psi!r}") from None
     m = _stylegan(args.name, weights)
-    save_png(m.truncation_strip(seeds, psis), out, ncols=len(psis), scale=args.scale)
+    labels = {} if args.no_labels else {"row_labels": [f"seed {s}" for s in seeds],
+                                        "col_labels": [f"psi {number_label(p)}" for p in psis]}
+    save_png(m.truncation_strip(seeds, psis), out, ncols=len(psis), scale=args.scale, **labels)
     print(f"wrote a truncation strip of {args.name} ({len(seeds)} seeds x psi {psis}) to {out}")
 
 

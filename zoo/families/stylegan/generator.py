@@ -48,6 +48,13 @@ class StyleGANGenerator(keras.Model):
     8
     """
 
+    # Layers a quantised TF-Lite export keeps in float32 (paths below the generator, read by
+    # export.tflite_precision; measured in docs/export-quantisation.md). The w path (mapping network,
+    # then the 16 style affines) feeds every layer, so rounding there moves every style: float16
+    # mapping weights alone give 0.021 max error, all the others together 0.006. int8 also loses
+    # AdaIN: one scale per tensor cannot hold per-channel statistics (its RSQRT multiplies the error ~4x).
+    tflite_float32_layers = {"float16": ("mapping", "synthesis/*/style_*"), "int8": ("mapping", "synthesis/*/adain")}
+
     def __init__(self, latent_dim: int = 128, w_dim: int = 128, mapping_layers: int = 4,
                  mapping_lr_multiplier: float = 0.01, resolution: int = 32, filters=(128, 128, 64, 32),
                  image_channels: int = 1, leaky_slope: float = 0.2, truncation_cutoff: int | None = None,

@@ -7,7 +7,7 @@ import numpy as np
 
 from zoo.families.stylegan.style_layer import NOISE_MODES
 from zoo.families.stylegan.styles import broadcast_ws, mix_styles
-from zoo.model import ZooModel
+from zoo.model import ZooModel, to_uint8
 
 
 # Every generator call runs this many samples (the last chunk zero-padded); see StyleGANModel.
@@ -100,9 +100,12 @@ class StyleGANModel(ZooModel):
                                      [inputs[k] for k in names], self.image_shape)
         return np.clip(images, -1.0, 1.0).astype(np.float32)
 
-    def sample(self, n: int, seed: int | None = 0, truncation_psi: float = 1.0, batch_size: int = 256) -> np.ndarray:
-        """``n`` images (n, H, W, C) float32 in [-1, 1] with constant noise; psi 1 is untruncated."""
-        return self.generate(self.sample_latents(n, seed, truncation_psi), batch_size)
+    def sample(self, n: int, seed: int | None = 0, truncation_psi: float = 1.0, batch_size: int = 256,
+               as_uint8: bool = False) -> np.ndarray:
+        """``n`` images (n, H, W, C) float32 in [-1, 1] with constant noise; psi 1 is untruncated.
+        ``as_uint8=True``: uint8 0..255 instead (``zoo.model.to_uint8``)."""
+        images = self.generate(self.sample_latents(n, seed, truncation_psi), batch_size)
+        return to_uint8(images) if as_uint8 else images
 
     # -- w space ---------------------------------------------------------------
     def mapping(self, z) -> np.ndarray:

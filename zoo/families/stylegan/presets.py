@@ -51,8 +51,8 @@ register(
             adam_epsilon=1e-8, ema_decay=0.9978, eval_every_kimg=50,
         ),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("stylegan-fashion-mnist.generator.weights.h5", "3d4c6981f3ef842dcbe92fa98ebddb6282143a6fc2f98dd138d6d0fbe0e19b05"),
-        discriminator_weights=WeightsFile("stylegan-fashion-mnist.discriminator.weights.h5", "419e81246508aa296cffaef6d4607a0ff34f4045a33f6487799607f6fd23cc83"),
+        generator_weights=WeightsFile("stylegan-fashion-mnist.generator.weights.h5", "e42c6aea5daadd9c50abb49e3e5a3d30b7570337f35f93933eedb80fa76ff43b"),
+        discriminator_weights=WeightsFile("stylegan-fashion-mnist.discriminator.weights.h5", "f9fbdd21ff6d33030eeb613a68c625a13dc0f125924865c409c22fc8319205a5"),
         pad_to=32,
         model_class=StyleGANModel,
         # The family's tiny test configuration (see zoo.registry.tiny_preset).
