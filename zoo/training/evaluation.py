@@ -137,6 +137,19 @@ class Evaluator:
         last = self.rows[-1]["images"] if self.rows else 0
         return images_seen // self.every_images > last // self.every_images
 
+    def summary(self, every_images: int, wall_clock_s: float) -> dict:
+        """The run summary's ``evaluation`` block: cadence, count, time (and its share of the
+        run's wall clock) and the best row."""
+        best = self.best
+        return {
+            "every_images": every_images,
+            "samples": self.n_samples,
+            "evaluations": len(self.rows),
+            "eval_s": round(self.seconds, 1),
+            "eval_fraction_of_training": round(self.seconds / max(wall_clock_s, 1e-9), 4),
+            "best": {"step": best["step"], "images": best["images"], **best["values"]} if best else None,
+        }
+
     def evaluate(self, state, view_class, step: int, wall_clock_s: float, recalibrate, writer=None) -> dict:
         """Scores ``state.shipped_generator``; appends and returns the log row.
 

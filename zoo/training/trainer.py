@@ -352,15 +352,7 @@ class Trainer:
             "final_losses": self.record["history"][-1] if self.record["history"] else None,
         }
         if self.evaluator is not None:
-            best = self.evaluator.best
-            summary["evaluation"] = {
-                "every_images": self.eval_every_images,
-                "samples": self.evaluator.n_samples,
-                "evaluations": len(self.evaluator.rows),
-                "eval_s": round(self.evaluator.seconds, 1),
-                "eval_fraction_of_training": round(self.evaluator.seconds / max(self.record["wall_clock_s"], 1e-9), 4),
-                "best": {"step": best["step"], "images": best["images"], **best["values"]} if best else None,
-            }
+            summary["evaluation"] = self.evaluator.summary(self.eval_every_images, self.record["wall_clock_s"])
         self.record["summary"] = summary
         if self.step >= self.total_steps:
             self._write_final(summary)

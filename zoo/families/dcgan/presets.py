@@ -68,8 +68,8 @@ register(
                            precision="bfloat16", ema_kimg=10.0, ema_rampup=0.05, eval_every_kimg=EVAL_KIMG),
         step_config=dict(r1_gamma=0.05, r1_every=4),
         weights_dir=WEIGHTS_DIR,
-        generator_weights=WeightsFile("dcgan-fashion-mnist.generator.weights.h5", "a8236750cb66c7ddd2528a0d5c02c85c1e1ab6e06c8613fbf590c332acb2d6d5"),
-        discriminator_weights=WeightsFile("dcgan-fashion-mnist.discriminator.weights.h5", "e924490e110346315e552762b0ab8e3590b12373f48534916777abfba8273abb"),
+        generator_weights=WeightsFile("dcgan-fashion-mnist.generator.weights.h5", "ac537d5f029b73498b940b22f5f0a0f0dcacf5518c9161de6475ff797182c47f"),
+        discriminator_weights=WeightsFile("dcgan-fashion-mnist.discriminator.weights.h5", "edd41a1dc617841a6a36d215e330f66ca0132d63530033f0e458cf62e2414bb0"),
         tiny=_tiny("relu"),
     )
 )
