@@ -37,8 +37,9 @@ def tutorial_preset(preset):
     """
     import dataclasses
 
-    plain = {k: v for k, v in preset.step_config.items()
-             if k not in ("loss", "r1_gamma", "r1_every", "augment", "augment_translation", "augment_cutout")}
+    from zoo.training.step import RECIPE_OPTIONS
+
+    plain = {k: v for k, v in preset.step_config.items() if k not in RECIPE_OPTIONS}
     return dataclasses.replace(preset, step_config=plain,
                                recipe=dataclasses.replace(preset.recipe, precision="float32"))
 

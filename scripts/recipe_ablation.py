@@ -54,10 +54,11 @@ def _fid(row: dict) -> str:
 SEED_RECIPE = dict(precision="float32", ema_decay=0.999, ema_kimg=None, ema_rampup=None)
 # The seeds' D settings that a shipped recipe has since changed (dcgan-fashion-mnist ships without dropout).
 SEED_DISCRIMINATOR = {"dcgan-fashion-mnist": dict(dropout=0.4)}
-RECIPE_OPTIONS = ("loss", "r1_gamma", "r1_every", "augment", "augment_translation", "augment_cutout")
 
 
 def variant_preset(base, name: str, eval_kimg: float):
+    from zoo.training.step import RECIPE_OPTIONS
+
     _, recipe, step, *disc = VARIANTS[name]
     seed_step = {k: v for k, v in base.step_config.items() if k not in RECIPE_OPTIONS}
     return dataclasses.replace(

@@ -127,6 +127,11 @@ LOSSES = {
 }
 
 
+# NonSaturatingStep's step_config options beyond the plain DCGAN step (its defaults turn each off):
+# what a comparison against the plain step (the tutorial loop, the ablation's seed recipe) strips.
+RECIPE_OPTIONS = ("loss", "r1_gamma", "r1_every", "augment", "augment_translation", "augment_cutout")
+
+
 class NonSaturatingStep(GANStep):
     """Simultaneous update with the non-saturating (or hinge) loss (DCGAN, MLP GAN).
 
