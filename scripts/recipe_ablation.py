@@ -11,6 +11,9 @@ docs/recipes.md and writes the figure of every variant's curve.
     python scripts/recipe_ablation.py --entry dcgan-mnist --variants all --images 100000 --eval-kimg 20
     python scripts/recipe_ablation.py --entry dcgan-mnist --top 3 --images 300000 --eval-kimg 20
     python scripts/recipe_ablation.py --entry dcgan-mnist --report --figure docs/ablation-dcgan-mnist.png
+
+StyleGAN has its own variant set (``STYLEGAN_VARIANTS``): its step, not
+NonSaturatingStep's options, and its own seed recipe.
 """
 
 from __future__ import annotations
@@ -45,6 +48,47 @@ VARIANTS = {
 VARIANT_BATCH_ROUND = 1000  # a row's budget, rounded: 99,968 images of batch 64 is the 100k budget
 
 
+# StyleGAN: the shipped recipe (float32, per-step EMA 0.9978 = a 10k-image half-life at batch 32,
+# R1 gamma 0.01 on every step), then the engine's options one at a time.
+SG_EMA = dict(precision="bfloat16", ema_decay=None, ema_kimg=10.0, ema_rampup=0.05)
+STYLEGAN_VARIANTS = {
+    "today": ("the shipped recipe (float32, per-step EMA 0.9978, R1 every step)", {}, {}),
+    "bf16": ("mixed_bfloat16 + EMA half-life 10k images with ramp-up 0.05", SG_EMA, {}),
+    "lazy": ("bf16 + lazy R1 (every 4 steps)", SG_EMA, dict(r1_every=4)),
+    "diffaug": ("lazy + DiffAugment translation + cutout", SG_EMA,
+                dict(r1_every=4, augment="translation,cutout")),
+    # All four above collapse to one garment shape by 25k images (4 classes, recall < 0.01): what
+    # keeps G diverse? A lower learning rate, a stronger R1, the authors' CIFAR batch of 64.
+    "lr2.5e-4": ("lazy with both learning rates 2.5e-4 (4x lower)",
+                 dict(SG_EMA, g_learning_rate=2.5e-4, d_learning_rate=2.5e-4), dict(r1_every=4)),
+    "gamma0.1": ("lazy with R1 gamma 0.1 (10x)", SG_EMA, dict(r1_every=4, r1_gamma=0.1)),
+    "batch64": ("lazy with batch 64", dict(SG_EMA, batch_size=64), dict(r1_every=4)),
+    # D's only diversity signal is one stddev per group of 4, which brightness alone satisfies:
+    # the authors' CIFAR config uses groups of 32. And a 100x R1 (only 10x was tried).
+    "mbstd32": ("lazy with D's minibatch stddev over groups of 32", SG_EMA, dict(r1_every=4),
+                dict(mbstd_group_size=32)),
+    "gamma1": ("lazy with R1 gamma 1.0 (100x)", SG_EMA, dict(r1_every=4, r1_gamma=1.0)),
+    "gamma10": ("lazy with R1 gamma 10 (1000x)", SG_EMA, dict(r1_every=4, r1_gamma=10.0)),
+}
+# MLP GAN: the shared variants plus D options against mode collapse (zoo.families.mlpgan.discriminator).
+MLPGAN_VARIANTS = {
+    **VARIANTS,
+    "mbstd": ("ema10k + minibatch stddev feature in D (groups of 4)", dict(precision="bfloat16", **EMA10), {},
+              dict(minibatch_std=4)),
+    "dropout": ("ema10k + dropout 0.3 after D's hidden layers", dict(precision="bfloat16", **EMA10), {},
+                dict(dropout=0.3)),
+    "lr1e-4": ("ema10k with both learning rates 1e-4", dict(precision="bfloat16", g_learning_rate=1e-4,
+                                                           d_learning_rate=1e-4, **EMA10), {}),
+    "mbstd-drop": ("mbstd + dropout 0.3", dict(precision="bfloat16", **EMA10), {},
+                   dict(minibatch_std=4, dropout=0.3)),
+}
+FAMILY_VARIANTS = {"stylegan": STYLEGAN_VARIANTS, "mlpgan": MLPGAN_VARIANTS}  # any other family: VARIANTS
+
+
+def variants_for(base) -> dict:
+    return FAMILY_VARIANTS.get(base.family, VARIANTS)
+
+
 def _fid(row: dict) -> str:
     return next(k for k in row["evaluation"]["best"] if k.startswith("fid_domain_"))
 
@@ -52,20 +96,26 @@ def _fid(row: dict) -> str:
 # Every variant starts from the seed's recipe (float32, per-step EMA 0.999, the plain
 # non-saturating loss), whatever recipe the entry ships now, so a row can be rerun as it was.
 SEED_RECIPE = dict(precision="float32", ema_decay=0.999, ema_kimg=None, ema_rampup=None)
-# The seeds' D settings that a shipped recipe has since changed (dcgan-fashion-mnist ships without dropout).
-SEED_DISCRIMINATOR = {"dcgan-fashion-mnist": dict(dropout=0.4)}
+# Per entry, the seed's settings that SEED_RECIPE, stripping RECIPE_OPTIONS or a newer shipped
+# recipe would lose: dcgan-fashion-mnist's seed D had dropout; StyleGAN's EMA and R1 are its own.
+SEEDS = {
+    "dcgan-fashion-mnist": dict(discriminator=dict(dropout=0.4)),
+    "stylegan-fashion-mnist": dict(recipe=dict(ema_decay=0.9978), step=dict(r1_gamma=0.01)),
+}
 
 
 def variant_preset(base, name: str, eval_kimg: float):
     from zoo.training.step import RECIPE_OPTIONS
 
-    _, recipe, step, *disc = VARIANTS[name]
+    _, recipe, step, *disc = variants_for(base)[name]
+    seed = SEEDS.get(base.name, {})
     seed_step = {k: v for k, v in base.step_config.items() if k not in RECIPE_OPTIONS}
     return dataclasses.replace(
         base,
-        recipe=dataclasses.replace(base.recipe, **{**SEED_RECIPE, **recipe}, eval_every_kimg=eval_kimg),
-        step_config={**seed_step, **step},
-        discriminator_config={**base.discriminator_config, **SEED_DISCRIMINATOR.get(base.name, {}),
+        recipe=dataclasses.replace(base.recipe, **{**SEED_RECIPE, **seed.get("recipe", {}), **recipe},
+                                   eval_every_kimg=eval_kimg),
+        step_config={**seed_step, **seed.get("step", {}), **step},
+        discriminator_config={**base.discriminator_config, **seed.get("discriminator", {}),
                               **(disc[0] if disc else {})},
     )
 
@@ -80,7 +130,11 @@ def run(args) -> None:
     results = root / "results.jsonl"
     rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
     done = {(r["variant"], r["images"] // VARIANT_BATCH_ROUND) for r in rows}
-    names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    variants = variants_for(base)
+    names = list(variants) if args.variants == "all" else args.variants.split(",")
+    unknown = [n for n in names if n not in variants]
+    if unknown:
+        raise SystemExit(f"unknown variant(s) {unknown} for {args.entry}; choose from {', '.join(variants)}")
     if args.top:  # successive halving: the best TOP variants by best fid so far go on to --images
         latest = {r["variant"]: r for r in rows if r["variant"] not in args.exclude.split(",")}
         names = sorted(latest, key=lambda v: latest[v]["evaluation"]["best"][_fid(latest[v])])[:args.top]
@@ -95,8 +149,9 @@ def run(args) -> None:
                              progress=False, tensorboard=False, checkpoint_every=500, epochs=10**6)
         t0 = time.time()
         summary = Trainer(preset, config).fit()
-        row = {"variant": name, "what": VARIANTS[name][0], "recipe": VARIANTS[name][1], "step_config": VARIANTS[name][2],
-               "discriminator_config": VARIANTS[name][3] if len(VARIANTS[name]) > 3 else {},
+        what, recipe, step, *disc = variants[name]
+        row = {"variant": name, "what": what, "recipe": recipe, "step_config": step,
+               "discriminator_config": disc[0] if disc else {},
                "images": summary["images_seen"], "wall_clock_s": summary["wall_clock_s"],
                "run_s": round(time.time() - t0, 1), "evaluation": summary.get("evaluation"),
                "command": f"python scripts/recipe_ablation.py --entry {args.entry} --variants {name} "
@@ -113,12 +168,16 @@ def report(args) -> None:
     rows = [json.loads(line) for line in (root / "results.jsonl").read_text().splitlines()]
     rows = list({r["variant"]: r for r in rows}.values())  # each variant's longest run (its curve has all)
     curves = {r["variant"]: evaluation.read_log(root / r["variant"] / evaluation.METRICS_NAME) for r in rows}
-    points = sorted({c["images"] for log in curves.values() for c in log})
-    print("| variant | what | images | wall clock | " + " | ".join(f"fid @{p // 1000}k" for p in points)
+    # Columns at whole kimg: batches make 49,984 and 50,048 the same 50k point (the later evaluation,
+    # e.g. after a resume, wins).
+    points = sorted({round(c["images"] / 1000) for log in curves.values() for c in log})
+    if args.columns_kimg:  # a narrower table: only the evaluations at multiples of this (the figure has all)
+        points = [p for p in points if p % args.columns_kimg == 0]
+    print("| variant | what | images | wall clock | " + " | ".join(f"fid @{p}k" for p in points)
           + " | best fid | precision / recall at best |")
     print("|---" * (6 + len(points)) + "|")
     for r in rows:
-        log = {c["images"]: c["values"] for c in curves[r["variant"]]}
+        log = {round(c["images"] / 1000): c["values"] for c in curves[r["variant"]]}
         key = next(k for k in next(iter(log.values())) if k.startswith("fid_domain_"))
         best = min(log.values(), key=lambda v: v[key])
         pr = [next(v for k, v in best.items() if k.startswith(m)) for m in ("precision_", "recall_")]
@@ -146,7 +205,8 @@ def _figure(curves: dict, path: str, title: str) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--entry", default="dcgan-mnist")
-    p.add_argument("--variants", default="all", help=f"comma-separated, or all: {', '.join(VARIANTS)}")
+    p.add_argument("--variants", default="all", help=f"comma-separated, or all: {', '.join(VARIANTS)} "
+                   f"(StyleGAN: {', '.join(STYLEGAN_VARIANTS)})")
     p.add_argument("--images", type=int, default=150_000, help="images per variant (equal for all)")
     p.add_argument("--eval-kimg", type=float, default=25.0)
     p.add_argument("--out", default="runs/ablation")
@@ -155,6 +215,8 @@ def main() -> None:
     p.add_argument("--exclude", default="", help="with --top: variants not to continue (comma-separated)")
     p.add_argument("--report", action="store_true", help="print the Markdown table of the finished variants")
     p.add_argument("--figure", default=None, help="with --report: write every variant's curve here")
+    p.add_argument("--columns-kimg", type=int, default=None,
+                   help="with --report: table columns only at multiples of this many thousand images")
     args = p.parse_args()
     report(args) if args.report else run(args)
 

@@ -168,3 +168,130 @@ def test_list_notes_column_appears_only_with_an_infogan_code_accuracy(monkeypatc
     monkeypatch.setattr(zoo, "info", lambda name: card)
     assert model_row("infogan-mnist")["notes"] == "code acc 0.931 @10k"
     assert model_rows("infogan-*")[0]["notes"] == "code acc 0.931 @10k"
+
+
+# `gan-zoo list --compare DATASET`: the shipped entries of one dataset side by side.
+def test_comparison_rows_are_the_shipped_entries_of_the_dataset_best_fid_first():
+    import zoo
+    from zoo.listing import comparison_rows
+
+    cards = {n: zoo.info(n) for n in zoo.list_models()}
+    shipped = {n for n, c in cards.items() if c["dataset"] == "fashion-mnist" and c["weights"] is not None}
+    rows = comparison_rows("fashion-mnist")
+    assert {r["name"] for r in rows} == shipped and len(rows) == len(shipped) >= 3
+    fids = [cards[r["name"]]["metrics"]["domain"]["values"]["fid_domain_10k"] for r in rows]
+    assert fids == sorted(fids)
+    assert {"dcgan", "progan", "stylegan"} <= {r["family"] for r in rows}
+
+
+def test_comparison_row_values_are_the_cards_numbers():
+    import zoo
+    from zoo.listing import comparison_rows
+
+    for row in comparison_rows("fashion-mnist"):
+        card = zoo.info(row["name"])
+        values, run, env = card["metrics"]["domain"]["values"], card["run"], card["environment"]
+        assert row["family"] == card["family"]
+        assert row["fid_domain"] == f"{values['fid_domain_10k']:.2f} @10k"
+        assert row["precision"] == f"{values['precision_domain_10k']:.3f}"
+        assert row["recall"] == f"{values['recall_domain_10k']:.3f}"
+        assert row["G params"] == f"{card['generator_params'] / 1e6:.2f}M"
+        images = run["images_seen"]
+        assert row["images seen"] == (f"{images / 1e6:.2f}M" if images >= 1e6 else f"{round(images / 1e3)}k")
+        where = f"{env['cpu_count']} CPU cores" if env["device"] == "cpu" else env["device"].upper()
+        assert row["training"] == f"{run['wall_clock_s'] / 3600:.1f} h, {where}"
+    by_name = {r["name"]: r for r in comparison_rows("fashion-mnist")}
+    assert by_name["stylegan-fashion-mnist"]["images seen"] == "480k"
+
+
+def test_comparison_training_column_names_a_gpu(monkeypatch):
+    import zoo
+    from zoo.listing import comparison_rows
+
+    info = zoo.info
+
+    def on_gpu(name):
+        card = info(name)
+        return {**card, "environment": {**card["environment"], "device": "gpu"}} if card["weights"] else card
+
+    monkeypatch.setattr(zoo, "info", on_gpu)
+    assert all(r["training"].endswith(" h, GPU") for r in comparison_rows("fashion-mnist"))
+
+
+def test_list_compare_prints_the_table(capsys):
+    from zoo.listing import comparison_rows
+
+    names = [r["name"] for r in comparison_rows("fashion-mnist")]
+    assert names_listed(list_output(capsys, "--compare", "fashion-mnist")) == names
+    lines = list_output(capsys, "--compare", "fashion-mnist", "--markdown").strip().splitlines()
+    assert lines[0] == "| name | family | fid_domain | precision | recall | G params | images seen | training |"
+    assert [line.split(" | ")[0].lstrip("| ") for line in lines[2:]] == names
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--compare", "fashion-mnist", "dcgan-*"],
+         "--compare compares every shipped model of the dataset; drop the pattern"),
+        (["--compare", "cifar10"],
+         "no shipped model is trained on 'cifar10'; datasets with shipped models: fashion-mnist, mnist"),
+    ],
+)
+def test_list_compare_errors_are_one_line(capsys, args, message):
+    from zoo.cli import main
+
+    capsys.readouterr()
+    assert main(["list", *args]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"gan-zoo: error: {message}\n"
+
+
+def test_comparison_of_an_unknown_dataset_names_the_known_ones():
+    from zoo.listing import comparison_rows
+
+    with pytest.raises(ValueError, match=r"'cifar10'; datasets with shipped models: fashion-mnist, mnist$"):
+        comparison_rows("cifar10")
+
+
+def test_update_readme_rewrites_the_model_table_and_every_compare_block(tmp_path, capsys):
+    from zoo.listing import END, START, compare_markers, readme_block
+
+    fashion, mnist = compare_markers("fashion-mnist"), compare_markers("mnist")
+    labels = ("model table", "fashion-mnist comparison", "mnist comparison")  # README order
+    path = tmp_path / "README.md"
+    path.write_text(f"# t\n\n{START}\n| stale |\n{END}\n\nmid\n\n{fashion[0]}\n{fashion[1]}\n\n"
+                    f"{mnist[0]}\n| stale |\n{mnist[1]}\ntail\n")
+    out = list_output(capsys, "--markdown", "--update-readme", str(path)).splitlines()
+    assert out == [f"{path}: {label} updated" for label in labels]
+    text = path.read_text()
+    assert text.startswith("# t\n\n") and "\n\nmid\n\n" in text and text.endswith("\ntail\n")
+    assert readme_block(text) == list_output(capsys, "--markdown").strip()
+    for dataset, (start, end) in [("fashion-mnist", fashion), ("mnist", mnist)]:
+        assert readme_block(text, start, end) == list_output(capsys, "--compare", dataset, "--markdown").strip()
+    out = list_output(capsys, "--update-readme", str(path)).splitlines()
+    assert out == [f"{path}: {label} already up to date" for label in labels]
+    assert path.read_text() == text and list(tmp_path.iterdir()) == [path]
+
+
+def test_update_readme_takes_a_marker_pair(tmp_path):
+    from zoo.listing import compare_markers, readme_block, update_readme
+
+    start, end = compare_markers("mnist")
+    path = tmp_path / "README.md"
+    path.write_text(f"a\n{start}\n{end}\nb\n")
+    assert update_readme(path, "| x |", start, end) and not update_readme(path, "| x |", start, end)
+    assert path.read_text() == f"a\n{start}\n\n| x |\n\n{end}\nb\n"
+    assert readme_block(path.read_text(), start, end) == "| x |"
+    path.write_text(f"{start}\n{end}\n{start}\n{end}\n")
+    with pytest.raises(ValueError, match="more than one"):
+        update_readme(path, "| x |", start, end)
+
+
+def test_readme_fashion_mnist_comparison_matches_gan_zoo_list_compare():
+    from zoo.listing import REGENERATE, compare_markers, comparison_rows, markdown_table, readme_block
+
+    want = markdown_table(comparison_rows("fashion-mnist"))
+    assert readme_block(README.read_text(), *compare_markers("fashion-mnist")) == want, (
+        f"README.md's Fashion-MNIST comparison is out of date with the model cards; regenerate it with\n"
+        f"    {REGENERATE}\n(from the repository root) and commit README.md"
+    )

@@ -1,6 +1,10 @@
 """InfoGAN family: code control, Q, the mutual-information bound, training and traversals."""
 
+import dataclasses
+import importlib.util
+import json
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -11,10 +15,14 @@ from PIL import Image
 
 import zoo
 from zoo.cli import main as cli_main
-from zoo.families.infogan import InfoGANModel, InfoGANStep, information
+from zoo import preset_dir
+from zoo.families.infogan import InfoGANGenerator, InfoGANModel, InfoGANStep, information
+from zoo.families.infogan.generator import sample_noise
 from zoo.model import build
-from zoo.registry import tiny_preset
+from zoo.registry import get_preset, tiny_preset
 from zoo.training.trainer import TrainConfig, Trainer
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +211,191 @@ def test_traverse_cli_writes_a_png(tmp_path, capsys):
     assert cli_main([*args, "--code", "slant", "--force"]) == 1 and "category, c1, c2" in capsys.readouterr().err
     assert cli_main(["traverse", "dcgan-mnist", "--code", "c1", "--untrained", "-o", str(out), "--force"]) == 1
     assert "no latent codes" in capsys.readouterr().err
+
+
+# -- recipe options: the noise distribution (the generator's) and the continuous codes' std (the step's) --
+def _variant(preset, noise=None, **step_config):
+    """``preset`` with the generator's noise and step options set."""
+    gen = preset.generator_config if noise is None else {**preset.generator_config, "noise": noise}
+    return dataclasses.replace(preset, generator_config=gen, step_config={**preset.step_config, **step_config})
+
+
+def test_uniform_noise_is_bounded_with_the_moments_of_u_minus1_1():
+    z = sample_noise(np.random.default_rng(0), 20_000, 62, "uniform")  # NumPy: the model's draw
+    assert z.shape == (20_000, 62) and z.dtype == np.float32
+    assert -1.0 <= z.min() and z.max() < 1.0
+    assert abs(z.mean()) < 0.01 and z.std() == pytest.approx(1 / math.sqrt(3), abs=0.005)  # 0.577
+    step = InfoGANStep(latent_dim=62, noise="uniform")  # keras.random: the training step's draw
+    t = keras.ops.convert_to_numpy(step.sample_latents(4096, keras.random.SeedGenerator(0))["z"])
+    assert t.shape == (4096, 62) and -1.0 <= t.min() and t.max() < 1.0
+    assert abs(t.mean()) < 0.01 and t.std() == pytest.approx(1 / math.sqrt(3), abs=0.005)
+    # The default draws are the ones from before the option, bit for bit.
+    normal = InfoGANStep(latent_dim=62).sample_latents(8, keras.random.SeedGenerator(0))["z"]
+    normal = keras.ops.convert_to_numpy(normal)
+    np.testing.assert_array_equal(
+        normal, keras.ops.convert_to_numpy(keras.random.normal((8, 62), seed=keras.random.SeedGenerator(0))))
+    np.testing.assert_array_equal(sample_noise(np.random.default_rng(3), 5, 62, "normal"),
+                                  np.random.default_rng(3).standard_normal((5, 62)).astype(np.float32))
+
+
+def test_model_and_step_draw_the_noise_named_by_the_generator_config(tiny, model):
+    uniform = _variant(tiny, noise="uniform")
+    g, d = build(uniform)
+    m = InfoGANModel(uniform, g, d, card={})
+    assert g.noise == "uniform" and g.get_config()["noise"] == "uniform" and m.noise == "uniform"
+    assert InfoGANStep.from_preset(uniform).noise == "uniform"  # training draws what sampling draws
+    z = m.sample_latents(2000, seed=0)["z"]
+    assert -1.0 <= z.min() and z.max() < 1.0 and z.std() == pytest.approx(1 / math.sqrt(3), abs=0.02)
+    trav = m.traversal_latents("c1", rows=50, seed=0)["z"]  # traversals take the seed's noise too
+    assert -1.0 <= trav.min() and trav.max() < 1.0
+    # The tiny default: standard normal, as before (drawn first from the seed, so unchanged).
+    zn = model.sample_latents(2000, seed=0)["z"]
+    np.testing.assert_array_equal(zn, np.random.default_rng(0).standard_normal((2000, 6)).astype(np.float32))
+    assert np.abs(zn).max() > 2.5
+    # The cards say so: the latent block and the export's one-line description.
+    assert m.latent_info()["z"] == {"shape": [6], "distribution": "uniform on [-1, 1)"}
+    assert m.latent_distribution.startswith("z: uniform on [-1, 1);")
+    assert model.latent_info()["z"]["distribution"] == "standard normal"
+    assert model.latent_distribution == ("z: standard normal; c_cat: one-hot of a uniform category; "
+                                         "c_cont: uniform on [-1, 1]")
+
+
+def test_uniform_noise_survives_a_preset_folder(tiny, tmp_path):
+    uniform = _variant(tiny, noise="uniform")
+    g, d = build(uniform)
+    preset_dir.save(InfoGANModel(uniform, g, d, card={}), tmp_path / "p")
+    loaded = zoo.load(tmp_path / "p")
+    assert loaded.noise == "uniform" and loaded.generator.noise == "uniform"
+    assert np.abs(loaded.sample_latents(500, seed=0)["z"]).max() < 1.0
+
+
+def test_fixed_std_nll_is_half_the_squared_error_plus_a_constant():
+    rng = np.random.default_rng(0)
+    codes = rng.uniform(-1, 1, (7, 2)).astype(np.float32)
+    mean = rng.normal(size=(7, 2)).astype(np.float32)
+    want = (0.5 * np.log(2 * np.pi) + 0.5 * (codes.astype(np.float64) - mean) ** 2).sum(1).mean()
+    np.testing.assert_allclose(float(information.unit_gaussian_nll(codes, mean)), want, rtol=1e-6)
+    np.testing.assert_allclose(float(information.gaussian_nll(codes, mean, np.zeros_like(mean))), want, rtol=1e-6)
+    # In the step: Q's log-std is ignored, and continuous_weight scales the term.
+    one_hot = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 7)]
+    logits = rng.normal(size=(7, 10)).astype(np.float32)
+    step = InfoGANStep(latent_dim=6, continuous_std="fixed", continuous_weight=1.0)
+    terms = [step.info_terms({"c_cat": one_hot, "c_cont": codes},
+                             {"cat_logits": logits, "cont_mean": mean, "cont_log_std": np.full((7, 2), s, np.float32)})
+             for s in (-3.0, 0.0, 2.0)]
+    ce = float(information.categorical_nll(one_hot, logits))
+    for t in terms:
+        np.testing.assert_allclose(float(t["info_loss"]), ce + want, rtol=1e-5)
+        np.testing.assert_allclose(float(t["mi_cont"]), 2 * math.log(2) - want, rtol=1e-5)
+
+
+def test_shipped_preset_keeps_the_old_recipe():
+    preset = get_preset("infogan-mnist")
+    assert "noise" not in preset.generator_config and preset.step_config == {}  # the card's configs as shipped
+    cfg = InfoGANStep.from_preset(preset).get_config()
+    assert cfg == {"latent_dim": 62, "num_categories": 10, "num_continuous": 2, "info_weight": 1.0,
+                   "continuous_weight": 0.1, "noise": "normal", "continuous_std": "learned"}
+    shipped = json.loads(preset.card_path.read_text())["step"]
+    assert {k: v for k, v in shipped.items() if k != "class"}.items() <= cfg.items()
+    assert build(preset)[0].get_config()["noise"] == "normal"
+    assert zoo.load("infogan-mnist", weights=None).noise == "normal"
+
+
+def test_options_round_trip_through_get_config():
+    step = InfoGANStep(latent_dim=6, noise="uniform", continuous_std="fixed", continuous_weight=1.0)
+    again = InfoGANStep(**step.get_config())
+    assert again.get_config() == step.get_config()
+    assert (again.noise, again.continuous_std, again.continuous_weight) == ("uniform", "fixed", 1.0)
+    g = InfoGANGenerator(latent_dim=6, dense_units=8, base_shape=(7, 7, 2), filters=(2,), noise="uniform")
+    assert InfoGANGenerator.from_config(g.get_config()).noise == "uniform"
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(g))
+    assert isinstance(restored, InfoGANGenerator) and restored.noise == "uniform"
+    old = {k: v for k, v in g.get_config().items() if k != "noise"}  # a config saved before the option
+    assert InfoGANGenerator.from_config(old).noise == "normal"
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: InfoGANGenerator(noise="gaussian"), r"noise must be one of 'normal', 'uniform', got 'gaussian'"),
+    (lambda: InfoGANGenerator(noise=None), "noise must be one of"),
+    (lambda: InfoGANStep(noise="Uniform"), "noise must be one of"),
+    (lambda: InfoGANStep(continuous_std="learnt"), r"continuous_std must be one of 'learned', 'fixed', got 'learnt'"),
+    (lambda: InfoGANStep(continuous_std=1.0), "continuous_std must be one of"),
+    (lambda: sample_noise(np.random.default_rng(0), 2, 3, "laplace"), "noise must be one of"),
+    (lambda: InfoGANStep.from_preset(_variant(tiny_preset("infogan-mnist"), noise="normal2")), "noise must be one of"),
+    (lambda: InfoGANStep.from_preset(
+        dataclasses.replace(tiny_preset("infogan-mnist"), step_config={"noise": "uniform"})), "generator_config"),
+])
+def test_bad_options_are_one_line_value_errors(make, match):
+    with pytest.raises(ValueError, match=match) as e:
+        make()
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist for variables:UserWarning")  # the unused std head
+def test_training_step_with_uniform_noise_and_fixed_std(tiny, tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (32, 28, 28, 1)).astype(np.float32)
+    official = _variant(tiny, noise="uniform", continuous_std="fixed", continuous_weight=1.0)
+    t = Trainer(official, TrainConfig(out_dir=tmp_path, progress=False, tensorboard=False, batch_size=16, epochs=1),
+                images=images)
+    assert t.gan_step.get_config()["noise"] == "uniform" and t.gan_step.continuous_std == "fixed"
+    variables = t.state.generator.trainable_variables + t.state.discriminator.trainable_variables
+    before = [v.numpy().copy() for v in variables]
+    losses = {k: float(v) for k, v in t.run_step(tf.constant(images[:16])).items()}
+    assert all(np.isfinite(v) for v in losses.values())
+    unchanged = sorted(v.path for v, b in zip(variables, before) if np.array_equal(v.numpy(), b))
+    assert unchanged == ["q_cont_log_std/bias", "q_cont_log_std/kernel"]  # Q's std head is unused
+
+
+# -- scripts/infogan_seed_scan.py: named variants ---------------------------------------------------
+@pytest.fixture(scope="module")
+def scan():
+    spec = importlib.util.spec_from_file_location("infogan_seed_scan", REPO / "scripts" / "infogan_seed_scan.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_scan_variants_are_the_recipes_they_name(scan):
+    want = {  # leaky_slope, noise, continuous_std, continuous_weight
+        "baseline": (0.1, "normal", "learned", 0.1), "slope001": (0.01, "normal", "learned", 0.1),
+        "uniform-z": (0.01, "uniform", "learned", 0.1), "fixed-std": (0.01, "normal", "fixed", 1.0),
+        "official": (0.01, "uniform", "fixed", 1.0),
+    }
+    assert set(scan.VARIANTS) == set(want)
+    base = get_preset("infogan-mnist")
+    for name, (slope, noise, std, weight) in want.items():
+        p = scan.variant_preset(name, seed=4, base=base)
+        assert scan.knobs(p) == {"leaky_slope": slope, "noise": noise, "continuous_std": std,
+                                 "continuous_weight": weight}, name
+        assert p.recipe.seed == 4 and p.generator_config["latent_dim"] == 62
+    assert scan.variant_preset("baseline", 0, base).generator_config == base.generator_config
+    assert "noise" not in base.generator_config and base.discriminator_config["leaky_slope"] == 0.1  # untouched
+    json.dumps(scan.VARIANTS)  # plain data
+    with pytest.raises(ValueError, match="variant must be one of"):
+        scan.variant_preset("dcgan", 0, base)
+
+
+def test_scan_rows_and_folders_keep_variants_apart(scan, tmp_path):
+    # Rows from before --variant carry only leaky_slope (the scan's default was 0.01).
+    assert scan.row_variant({"seed": 3, "steps": 600, "leaky_slope": 0.01}) == "slope001"
+    assert scan.row_variant({"seed": 3, "steps": 600, "leaky_slope": 0.1}) == "legacy-slope0.1"
+    assert scan.row_variant({"variant": "official", "leaky_slope": 0.01}) == "official"
+    assert scan.DEFAULT_VARIANT == "slope001"
+    folders = {scan.run_dir(tmp_path, v, 3) for v in scan.VARIANTS}
+    assert len(folders) == len(scan.VARIANTS) and scan.run_dir(tmp_path, "slope001", 3) == tmp_path / "seed3"
+    # A folder trained by another variant is refused (its marker, or the run card of an older run).
+    run = scan.run_dir(tmp_path, "official", 3)
+    run.mkdir(parents=True)
+    (run / scan.MARKER).write_text(json.dumps({"variant": "uniform-z"}))
+    base = get_preset("infogan-mnist")
+    with pytest.raises(SystemExit, match="trained by variant 'uniform-z'"):
+        scan.check_run_folder(run, "official", scan.variant_preset("official", 3, base))
+    legacy = tmp_path / "seed3" / "final"
+    legacy.mkdir(parents=True)
+    (legacy / "run_card.json").write_text(json.dumps({
+        "generator_config": dict(base.generator_config), "discriminator_config": {"leaky_slope": 0.01},
+        "step": {"class": "InfoGANStep", "continuous_weight": 0.1}}))
+    scan.check_run_folder(tmp_path / "seed3", "slope001", scan.variant_preset("slope001", 3, base))  # accepted
+    with pytest.raises(SystemExit, match="was trained with"):
+        scan.check_run_folder(tmp_path / "seed3", "baseline", scan.variant_preset("baseline", 3, base))

@@ -73,9 +73,10 @@ def test_r2_scores():
 
 
 # -- the protocol on stub networks ---------------------------------------------
-def code_painter(latent_dim=3):
+def code_painter(latent_dim=3, paint_z=False):
     """A generator whose output is its codes: the one-hot category in pixels (0, 0..K-1),
-    the continuous codes in pixels (1, 0..C-1), zero elsewhere."""
+    the continuous codes in pixels (1, 0..C-1), zero elsewhere; with ``paint_z``, also
+    z / 4 in pixels (2, 0..latent_dim-1) (a quarter, so that N(0, 1) noise is not clipped)."""
     inputs = {n: keras.Input((d,), name=n) for n, d in (("z", latent_dim), ("c_cat", K), ("c_cont", C))}
     x = layers.Concatenate()([inputs["c_cat"], inputs["c_cont"], inputs["z"]])  # (N, K + C + D)
     paint = layers.Dense(28 * 28, use_bias=False)
@@ -83,6 +84,8 @@ def code_painter(latent_dim=3):
     kernel = np.zeros((K + C + latent_dim, 28 * 28), np.float32)
     kernel[np.arange(K), np.arange(K)] = 1.0
     kernel[K + np.arange(C), 28 + np.arange(C)] = 1.0
+    if paint_z:
+        kernel[K + C + np.arange(latent_dim), 56 + np.arange(latent_dim)] = 0.25
     paint.set_weights([kernel])
     return keras.Model(inputs, y)
 
@@ -191,6 +194,22 @@ def test_measure_names_carry_the_budget(painted):
     assert report["q_real"] is None
     text = dis.format_table({"model": "stub", **report})
     assert "category_accuracy_hungarian_200: 1.0000" in text and "c1 1.0000, c2 1.0000" in text
+
+
+def test_codes_metric_samples_the_generators_noise():
+    """The measurement draws z from the generator config's noise, and its protocol text says which."""
+    base = get_preset(NAME)
+    uniform = dataclasses.replace(base, generator_config={**base.generator_config, "noise": "uniform"})
+    reads = lambda x: np.eye(K)[x[:, 0, :K, 0].argmax(1)]  # noqa: E731
+    for preset, inside, words in ((uniform, True, "noise z ~ U(-1, 1)"), (base, False, "noise z ~ N(0, I)")):
+        seen = []
+        m = InfoGANModel(preset, code_painter(paint_z=True), StubQ(), card={})
+        report = dis.measure(m, lambda x: seen.append(x) or reads(x), samples_per_code=50, seed=0, q_samples=None)
+        z = 4 * np.concatenate(seen)[:, 2, :3, 0]  # (500, 3): the noise each sample was drawn with
+        assert z.shape == (K * 50, 3) and report["values"]["category_accuracy_hungarian_500"] == 1.0
+        assert (-1 <= z.min() and z.max() < 1) == inside, preset.generator_config
+        assert words in report["protocol"]["text"]
+    assert dis.protocol_text(10, 5, 0, "c", None) == dis.protocol_text(10, 5, 0, "c", None, noise="normal")
 
 
 def test_card_block_written_for_shipped_weights_only(painted, tmp_path):

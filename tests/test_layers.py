@@ -49,6 +49,30 @@ def test_minibatch_stddev_adds_one_map_equal_to_the_averaged_std(n, group_size):
     np.testing.assert_allclose(y[..., 5:], _minibatch_stddev_reference(x, group_size), rtol=1e-5)
 
 
+@pytest.mark.parametrize("n, group_size", [(8, 4), (8, 2), (4, 4)])
+def test_minibatch_stddev_contiguous_groups_consecutive_samples(n, group_size):
+    x = np.random.default_rng(n).normal(0, 2, (n, 1, 1, 5)).astype(np.float32)
+    y = np.asarray(MinibatchStdDev(group_size, contiguous=True)(x))
+    groups = x.reshape(n // group_size, group_size, 5)  # group m: samples m * G .. m * G + G - 1
+    want = np.sqrt(groups.var(axis=1) + 1e-8).mean(axis=1)  # (M,)
+    np.testing.assert_allclose(y[:, 0, 0, 5], np.repeat(want, group_size), rtol=1e-5)
+    # a batch of [identical reals; varied fakes] keeps the reals' groups at ~0 (when G divides N / 2)
+    if (n // 2) % group_size:
+        return
+    half = np.concatenate([np.repeat(x[:1], n // 2, axis=0), x[n // 2:]])
+    std = np.asarray(MinibatchStdDev(group_size, contiguous=True)(half))[:, 0, 0, 5]
+    assert std[: n // 2].max() < 1e-3 < std[n // 2:].min()
+    fn = tf.function(MinibatchStdDev(group_size, contiguous=True),
+                     input_signature=[tf.TensorSpec((None, 1, 1, 5), tf.float32)])
+    np.testing.assert_allclose(np.asarray(fn(x)), y, rtol=1e-5)  # unknown batch size
+
+
+def test_minibatch_stddev_refuses_a_batch_the_groups_do_not_divide():
+    for contiguous in (False, True):
+        with pytest.raises(ValueError, match="batch of 6 is not divisible by the group size 4"):
+            MinibatchStdDev(4, contiguous=contiguous)(np.zeros((6, 2, 2, 1), np.float32))
+
+
 def test_minibatch_stddev_is_near_zero_for_identical_samples():
     x = np.repeat(np.random.default_rng(0).normal(size=(1, 4, 4, 3)), 4, axis=0).astype(np.float32)
     assert np.abs(np.asarray(MinibatchStdDev(4)(x))[..., -1]).max() < 1e-3

@@ -180,6 +180,26 @@ def test_default_discriminators_build_todays_variables():
     assert mlp == ["dense0/kernel", "dense0/bias", "logit/kernel", "logit/bias"]
 
 
+def test_mlp_discriminator_collapse_options():
+    keras.utils.set_random_seed(0)
+    d = MLPDiscriminator(hidden_units=(16, 8), minibatch_std=4, dropout=0.3)
+    again = MLPDiscriminator.from_config(d.get_config())
+    assert again.get_config() == d.get_config() and (again.minibatch_std, again.dropout) == (4, 0.3)
+    again.set_weights(d.get_weights())
+    # logit weights: 8 features + the stddev feature; the weights load into a clone
+    assert tuple(d.get_layer("logit").kernel.shape) == (9, 1)
+    np.testing.assert_allclose(_np(again(REAL)), _np(d(REAL)), atol=1e-6)
+    # the stddev feature is per group of consecutive samples: making the first group identical
+    # changes only its logits (strided groups would change all of them)
+    varied = REAL.copy()
+    same = np.concatenate([np.repeat(varied[:1], 4, axis=0), varied[4:]])
+    np.testing.assert_allclose(_np(d(same))[4:], _np(d(varied))[4:], atol=1e-6)  # group 2 untouched
+    assert np.abs(_np(d(same))[:4] - _np(d(varied))[:4]).max() > 1e-4
+    assert np.abs(_np(d(same))[:4] - _np(d(np.repeat(varied[:1], 8, axis=0)))[:4]).max() < 1e-6
+    dropped = [l for l in d.layers if isinstance(l, keras.layers.Dropout)]
+    assert len(dropped) == 2 and _np(d(REAL, training=True)).shape == (8, 1)
+
+
 @pytest.mark.parametrize("make", [
     lambda: DCGANDiscriminator(**{**tiny_preset("dcgan-mnist").discriminator_config, "spectral_norm": True}),
     lambda: MLPDiscriminator(hidden_units=(16,), batch_norm=False, spectral_norm=True),

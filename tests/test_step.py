@@ -132,7 +132,7 @@ def test_lazy_r1_graph_keys_follow_the_step_index():
 def test_cost_counts_r1():
     assert NonSaturatingStep(latent_dim=4).cost() == NON_SATURATING_COST
     every = NonSaturatingStep(latent_dim=4, r1_gamma=1.0).cost()
-    assert (every.generator_passes, every.discriminator_passes) == (3, 10)  # StyleGAN's R1_COST
+    assert (every.generator_passes, every.discriminator_passes) == (3, 10)  # StyleGAN's default (R1 every step)
     lazy = NonSaturatingStep(latent_dim=4, r1_gamma=1.0, r1_every=4).cost()
     assert (lazy.generator_passes, lazy.discriminator_passes) == (3, 7 + 3 / 4)
 

@@ -242,6 +242,50 @@ def test_step_latents_mixing_probability():
     assert [tuple(n.shape) for n in latents["noise"]] == [(2, 4, 4, 1)] * 2 + [(2, 8, 8, 1)] * 2
 
 
+def _step_losses(step, real, seed=0):
+    keras.utils.set_random_seed(3)  # the same fresh weights for every step compared
+    g, d = StyleGANGenerator(**TINY_G), StyleGANDiscriminator(**TINY_D)
+    latents = step.sample_latents(real.shape[0], keras.random.SeedGenerator(seed))
+    return {k: v for k, v in step.losses(g, d, real, latents).items() if k != "aux"}
+
+
+def test_lazy_r1_alternates_graphs_and_scales_the_penalty():
+    real = np.random.default_rng(0).uniform(-1, 1, (4, 8, 8, 1)).astype(np.float32)
+    lazy = StyleGANStep(latent_dim=8, resolution=8, r1_gamma=0.5, r1_every=4)
+    state = type("State", (), {"batch_size": 4})
+    assert [lazy.on_images(i * 4, state) for i in range(5)] == [("r1", True)] + [("r1", False)] * 3 + [("r1", True)]
+    assert StyleGANStep(latent_dim=8, resolution=8, r1_gamma=0.5).on_images(4, state) is None  # one graph
+    every = _step_losses(StyleGANStep(latent_dim=8, resolution=8, r1_gamma=0.5), real)
+    lazy.on_images(0, state)
+    on = _step_losses(lazy, real)
+    lazy.on_images(4, state)
+    off = _step_losses(lazy, real)
+    assert "r1" not in off and float(every["r1"]) > 0
+    np.testing.assert_allclose(float(on["r1"]), float(every["r1"]), rtol=1e-5)
+    # d_loss = NS loss + gamma / 2 * k * R1 on R1 steps, the NS loss alone between
+    ns = float(off["d_loss"])
+    np.testing.assert_allclose(float(every["d_loss"]), ns + 0.25 * float(every["r1"]), rtol=1e-5)
+    np.testing.assert_allclose(float(on["d_loss"]), ns + 0.25 * 4 * float(on["r1"]), rtol=1e-5)
+    with pytest.raises(ValueError, match="r1_every"):
+        StyleGANStep(latent_dim=8, resolution=8, r1_every=0)
+
+
+def test_diffaugment_reaches_the_discriminator_and_round_trips():
+    real = np.random.default_rng(0).uniform(-1, 1, (4, 8, 8, 1)).astype(np.float32)
+    plain = StyleGANStep(latent_dim=8, resolution=8, r1_gamma=0.5)
+    aug = StyleGANStep(latent_dim=8, resolution=8, r1_gamma=0.5, augment="translation,cutout")
+    latents = aug.sample_latents(4, keras.random.SeedGenerator(0))
+    assert sorted(latents["augment"]) == ["cutout", "translation"]
+    assert tuple(latents["augment"]["cutout"].shape) == (4, 2, 2)
+    a, b = _step_losses(plain, real), _step_losses(aug, real)
+    assert all(np.isfinite(float(v)) for v in b.values())
+    assert _different(a["d_loss"], b["d_loss"], 1e-6) and _different(a["r1"], b["r1"], 1e-6)
+    assert StyleGANStep(**aug.get_config()).get_config() == aug.get_config()
+    assert aug.cost().discriminator_passes == 10 and StyleGANStep(latent_dim=8, r1_every=4).cost().discriminator_passes == 7.75
+    with pytest.raises(ValueError, match="DiffAugment"):
+        StyleGANStep(latent_dim=8, resolution=8, augment="flip")
+
+
 def test_two_training_steps_give_finite_losses_and_track_w_avg(tiny_preset, tmp_path):
     images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype(np.float32)
     cfg = TrainConfig(out_dir=tmp_path, max_steps=2, log_every=1, progress=False, tensorboard=False,
@@ -249,8 +293,10 @@ def test_two_training_steps_give_finite_losses_and_track_w_avg(tiny_preset, tmp_
     t = Trainer(tiny_preset, cfg, images=images)
     summary = t.fit()
     assert summary["steps"] == 2
-    for row in t.record["history"]:
-        assert all(np.isfinite(row[k]) for k in ("g_loss", "d_loss", "r1"))
+    history = t.record["history"]
+    for row in history:
+        assert all(np.isfinite(row[k]) for k in ("g_loss", "d_loss")) and np.isfinite(row.get("r1", 0.0))
+    assert "r1" in history[0]  # step 0 applies R1 (the preset's lazy R1 skips it on steps 1-3)
     w_avg = np.asarray(t.state.generator.w_avg)
     assert np.abs(w_avg).max() > 0  # moved from its zero init
     np.testing.assert_array_equal(np.asarray(t.state.ema.w_avg), w_avg)  # the EMA copy follows it

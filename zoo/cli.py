@@ -88,13 +88,18 @@ def _cmd_list(args) -> None:
 
     if args.update_readme and args.pattern:
         raise ValueError("--update-readme writes the table of every model; drop the pattern")
-    rows = listing.model_rows(args.pattern)
+    if args.compare is not None and args.pattern:
+        raise ValueError("--compare compares every shipped model of the dataset; drop the pattern")
+    if args.update_readme:
+        for label, changed in listing.regenerate_readme(args.update_readme).items():
+            print(f"{args.update_readme}: {label} {'updated' if changed else 'already up to date'}")
+        return
+    if args.compare is not None:
+        rows = listing.comparison_rows(args.compare)
+    else:
+        rows = listing.model_rows(args.pattern)
     if not rows:
         print(f"no model matches {args.pattern!r}")
-        return
-    if args.update_readme:
-        changed = listing.update_readme(args.update_readme, listing.markdown_table(rows))
-        print(f"{args.update_readme}: model table {'updated' if changed else 'already up to date'}")
         return
     print(listing.markdown_table(rows) if args.markdown else listing.text_table(rows))
 
@@ -232,10 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list registered models")
     p.add_argument("pattern", nargs="?", help="glob, e.g. 'dcgan-*'")
-    p.add_argument("--markdown", action="store_true", help="print the model table as Markdown")
-    p.add_argument("--update-readme", metavar="PATH", default=None,
-                   help="rewrite the Markdown table between PATH's <!-- model-table:start/end --> "
-                   "markers (implies --markdown)")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--compare", metavar="DATASET", default=None,
+                       help="print the shipped models of DATASET side by side instead (e.g. fashion-mnist): "
+                       "fid_domain, precision, recall, generator size, images seen, training time; best fid first")
+    which.add_argument("--update-readme", metavar="PATH", default=None,
+                       help="rewrite the Markdown tables of PATH: the model table between its "
+                       "<!-- model-table:start/end --> markers and every comparison between "
+                       "<!-- compare:DATASET:start/end --> markers (implies --markdown)")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("info", help="print a model card as JSON")

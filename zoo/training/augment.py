@@ -138,3 +138,13 @@ def diff_augment(x, params: dict, names, translation: float = 0.125, cutout_rati
         elif name == "cutout":
             x = cutout(x, params[name], cutout_ratio)
     return x
+
+
+def apply_draw(images, params: dict | None, which: int, names, translation: float = 0.125,
+               cutout_ratio: float = 0.5):
+    """DiffAugment of ``images`` (N, H, W, C) with draw ``which`` of :func:`draw`'s output
+    (0: the real images', 1: the fakes'); the images themselves when ``params`` is None (off)."""
+    if params is None:
+        return images
+    own = {name: u[:, which] for name, u in params.items()}  # (N, 2) uniforms per transform
+    return diff_augment(images, own, names, translation, cutout_ratio)

@@ -42,9 +42,15 @@ class StepCost:
 NON_SATURATING_COST = StepCost(3, 7, "3*G + 7*D (forward G + 2D; backward ~2x forward)")
 
 
+def lazy_r1_now(images_seen: int, batch_size: int, every: int) -> bool:
+    """Lazy regularisation (StyleGAN2): whether the step that starts at ``images_seen`` applies R1,
+    true on steps 0, every, 2 * every, ... (the penalty is then scaled by ``every``)."""
+    return (images_seen // batch_size) % every == 0
+
+
 def r1_cost(every: int) -> StepCost:
     """With R1 on every ``every``-th step: its input gradient (D) and double backward (2D) add 3D
-    on those steps (StyleGAN's R1_COST, 3G + 10D, when every step)."""
+    on those steps (3G + 10D when every step, StyleGAN's default)."""
     if every == 1:
         return StepCost(3, 10, "3*G + 10*D (forward G + 2D; backward ~2x forward; R1's input gradient D "
                         "and its double backward 2D on every step)")
@@ -132,7 +138,48 @@ LOSSES = {
 RECIPE_OPTIONS = ("loss", "r1_gamma", "r1_every", "augment", "augment_translation", "augment_cutout")
 
 
-class NonSaturatingStep(GANStep):
+class RegularisedStep(GANStep):
+    """A :class:`GANStep` with the discriminator regularisers that the non-saturating and
+    StyleGAN steps share: (lazy) R1 and DiffAugment. Subclasses call
+    :meth:`init_regularisers` from their constructor and add :meth:`regulariser_config`
+    to their ``get_config``."""
+
+    def init_regularisers(self, r1_gamma: float, r1_every: int, augment: str, augment_translation: float,
+                          augment_cutout: float) -> None:
+        if r1_gamma < 0 or int(r1_every) != r1_every or r1_every < 1:
+            raise ValueError(f"need r1_gamma >= 0 and an integer r1_every >= 1, got {r1_gamma}, {r1_every}")
+        self.r1_gamma = float(r1_gamma)
+        self.r1_every = int(r1_every)
+        self.augment = augment
+        self.augment_names = augmentation.parse_policy(augment)  # () when off
+        self.augment_translation = float(augment_translation)
+        self.augment_cutout = float(augment_cutout)
+        self.r1_now = True  # set by on_images; read when the compiled step is traced
+
+    def regulariser_config(self) -> dict:
+        return {
+            "r1_gamma": self.r1_gamma,
+            "r1_every": self.r1_every,
+            "augment": self.augment,
+            "augment_translation": self.augment_translation,
+            "augment_cutout": self.augment_cutout,
+        }
+
+    def on_images(self, images_seen: int, state):
+        """Lazy R1 (:func:`lazy_r1_now`): ``("r1", True)`` on every ``r1_every``-th step,
+        ``("r1", False)`` between (two compiled steps); None when R1 is off or on every step."""
+        if not self.r1_gamma or self.r1_every == 1:
+            return None
+        self.r1_now = lazy_r1_now(images_seen, state.batch_size, self.r1_every)
+        return ("r1", self.r1_now)
+
+    def augment_images(self, images, params: dict | None, which: int):
+        """DiffAugment of ``images`` with draw ``which`` (0: real, 1: fake); identity when ``params`` is None."""
+        return augmentation.apply_draw(images, params, which, self.augment_names, self.augment_translation,
+                                       self.augment_cutout)
+
+
+class NonSaturatingStep(RegularisedStep):
     """Simultaneous update with the non-saturating (or hinge) loss (DCGAN, MLP GAN).
 
     One generator forward pass feeds both losses, as in the TensorFlow DCGAN
@@ -180,19 +227,11 @@ class NonSaturatingStep(GANStep):
                  augment_translation: float = 0.125, augment_cutout: float = 0.5):
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-        if r1_gamma < 0 or int(r1_every) != r1_every or r1_every < 1:
-            raise ValueError(f"need r1_gamma >= 0 and an integer r1_every >= 1, got {r1_gamma}, {r1_every}")
+        self.init_regularisers(r1_gamma, r1_every, augment, augment_translation, augment_cutout)
         self.latent_dim = latent_dim
         self.joint_batch = joint_batch
         self.loss = loss
         self.generator_loss, self.discriminator_loss = LOSSES[loss]
-        self.r1_gamma = float(r1_gamma)
-        self.r1_every = int(r1_every)
-        self.augment = augment
-        self.augment_names = augmentation.parse_policy(augment)  # () when off
-        self.augment_translation = float(augment_translation)
-        self.augment_cutout = float(augment_cutout)
-        self.r1_now = True  # set by on_images; read when the compiled step is traced
 
     @classmethod
     def from_preset(cls, preset):
@@ -203,23 +242,11 @@ class NonSaturatingStep(GANStep):
             "latent_dim": self.latent_dim,
             "joint_batch": self.joint_batch,
             "loss": self.loss,
-            "r1_gamma": self.r1_gamma,
-            "r1_every": self.r1_every,
-            "augment": self.augment,
-            "augment_translation": self.augment_translation,
-            "augment_cutout": self.augment_cutout,
+            **self.regulariser_config(),
         }
 
     def cost(self) -> StepCost:
         return r1_cost(self.r1_every) if self.r1_gamma else NON_SATURATING_COST
-
-    def on_images(self, images_seen: int, state):
-        """Lazy R1: ``("r1", True)`` on every ``r1_every``-th step, ``("r1", False)`` between
-        (two compiled steps); None when R1 is off or on every step (one graph)."""
-        if not self.r1_gamma or self.r1_every == 1:
-            return None
-        self.r1_now = (images_seen // state.batch_size) % self.r1_every == 0
-        return ("r1", self.r1_now)
 
     def sample_latents(self, batch_size: int, seed_generator):
         """z (N, latent_dim); with augmentation, ``{"z": z, "augment": augmentation.draw(...)}``."""
@@ -228,24 +255,16 @@ class NonSaturatingStep(GANStep):
             return z
         return {"z": z, "augment": augmentation.draw(self.augment_names, batch_size, seed_generator)}
 
-    def _augment(self, images, params: dict | None, which: int):
-        """DiffAugment of ``images`` (N, H, W, C) with draw ``which`` (0: real, 1: fake); identity when off."""
-        if params is None:
-            return images
-        own = {name: u[:, which] for name, u in params.items()}  # (N, 2) uniforms per transform
-        return augmentation.diff_augment(images, own, self.augment_names, self.augment_translation,
-                                         self.augment_cutout)
-
     def losses(self, generator, discriminator, real, latents) -> dict:
         z, params = (latents["z"], latents["augment"]) if self.augment_names else (latents, None)
         fake = generator(z, training=True)
         r1_now = self.r1_gamma > 0 and self.r1_now
         if self.joint_batch:
             n = ops.shape(real)[0]
-            fake_in = self._augment(ops.cast(fake, real.dtype), params, 1)
+            fake_in = self.augment_images(ops.cast(fake, real.dtype), params, 1)
 
             def critic(x):  # reals (N, H, W, C) -> logits (2N, 1) of [reals; fakes]
-                both = ops.concatenate([self._augment(x, params, 0), fake_in], axis=0)  # (2N, H, W, C)
+                both = ops.concatenate([self.augment_images(x, params, 0), fake_in], axis=0)  # (2N, H, W, C)
                 return discriminator(both, training=True)
 
             # Without batch norm the fake half does not depend on the reals, so the gradient of
@@ -254,8 +273,8 @@ class NonSaturatingStep(GANStep):
             real_logits, fake_logits = logits[:n], logits[n:]
         else:
             real_logits, real_grads = _value_and_r1_gradient(
-                lambda x: discriminator(self._augment(x, params, 0), training=True), real, r1_now)
-            fake_logits = discriminator(self._augment(fake, params, 1), training=True)
+                lambda x: discriminator(self.augment_images(x, params, 0), training=True), real, r1_now)
+            fake_logits = discriminator(self.augment_images(fake, params, 1), training=True)
         out = {"g_loss": self.generator_loss(fake_logits), "d_loss": self.discriminator_loss(real_logits, fake_logits)}
         if r1_now:
             grads = ops.cast(real_grads, "float32")  # (N, H, W, C); the penalty stays float32

@@ -23,6 +23,10 @@ import numpy as np
 
 from zoo.card import CODES_KEY
 from zoo.families.infogan import DEFAULT_Q_SAMPLES, DEFAULT_SAMPLES_PER_CODE
+from zoo.families.infogan.generator import DEFAULT_NOISE
+
+# How protocol_text names each noise distribution of zoo.families.infogan.generator.NOISE.
+NOISE_TEXT = {"normal": "z ~ N(0, I)", "uniform": "z ~ U(-1, 1)"}
 
 PROTOCOL = "gan-zoo-infogan-codes-v1"
 CARD_KEY = CODES_KEY  # the block under the card's "metrics"
@@ -87,7 +91,8 @@ def category_accuracy(model, classifier=None, samples_per_code: int = DEFAULT_SA
 
     ``samples_per_code`` samples per categorical value k, all K * S drawn in
     one call ``model.sample_latents(K * S, seed, category=[0]*S + [1]*S + ...)``,
-    so every sample has its own noise z ~ N(0, I) and continuous codes ~ U(-1, 1).
+    so every sample has its own noise z (from the generator's noise distribution,
+    ``model.noise``) and continuous codes ~ U(-1, 1).
 
     Args:
         model: an :class:`InfoGANModel`.
@@ -181,11 +186,18 @@ def q_real_accuracy(model, split: str = "test", data_dir=None, batch_size: int =
 
 
 def protocol_text(num_codes: int, samples_per_code: int, seed: int, classifier: str, q_samples: int | None,
-                  real: dict | None = None) -> str:
-    """The measurement in one paragraph (stored with the numbers in reports and cards)."""
+                  real: dict | None = None, noise: str = DEFAULT_NOISE) -> str:
+    """The measurement in one paragraph (stored with the numbers in reports and cards).
+
+    ``noise`` is the generator's noise distribution (``InfoGANModel.noise``), which the samples use.
+
+    Examples:
+    >>> "z ~ U(-1, 1)" in protocol_text(10, 5, 0, "a classifier", None, noise="uniform")
+    True
+    """
     text = (
         f"Categorical code (Chen et al., 2016, Sec. 7.1): for each of the {num_codes} values, {samples_per_code} "
-        f"samples with that value fixed (noise z ~ N(0, I) and continuous codes ~ U(-1, 1), all drawn by "
+        f"samples with that value fixed (noise {NOISE_TEXT[noise]} and continuous codes ~ U(-1, 1), all drawn by "
         f"numpy.random.default_rng({seed})); each classified by {classifier} (argmax); codes mapped one-to-one "
         f"to classes by the assignment maximising matches (Hungarian: scipy.optimize.linear_sum_assignment on the "
         f"{num_codes} x {num_codes} confusion matrix); accuracy = matched samples / {num_codes * samples_per_code}. "
@@ -238,7 +250,7 @@ def measure(model, classifier=None, samples_per_code: int = DEFAULT_SAMPLES_PER_
     return {
         "protocol": {
             "name": PROTOCOL,
-            "text": protocol_text(k, samples_per_code, seed, cat["classifier"], q_samples, real),
+            "text": protocol_text(k, samples_per_code, seed, cat["classifier"], q_samples, real, model.noise),
             "num_codes": k,
             "samples_per_code": samples_per_code,
             "q_samples": q_samples,

@@ -3,9 +3,56 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 INPUT_NAMES = ("z", "c_cat", "c_cont")
+
+# The distribution of the noise z, part of the generator's latent spec: the training step
+# (InfoGANStep.sample_latents) and InfoGANModel's sampling both read it from the generator config
+# (noise_of), so a generator is always sampled from the noise it was trained on.
+# "normal": N(0, I) (the zoo's default); "uniform": U(-1, 1) per dimension, as in the official code.
+NOISE = {"normal": "standard normal", "uniform": "uniform on [-1, 1)"}
+DEFAULT_NOISE = "normal"
+
+
+def check_noise(noise) -> str:
+    """``noise`` if it is a known noise distribution (a key of :data:`NOISE`), else a ValueError."""
+    if not isinstance(noise, str) or noise not in NOISE:
+        raise ValueError(f"noise must be one of {', '.join(map(repr, NOISE))}, got {noise!r}")
+    return noise
+
+
+def noise_of(generator_config: dict) -> str:
+    """The noise distribution of a generator built from ``generator_config`` (a preset's):
+    its ``noise`` entry, or :data:`DEFAULT_NOISE` when the config predates the option.
+
+    Examples:
+    >>> noise_of({"latent_dim": 62}), noise_of({"latent_dim": 62, "noise": "uniform"})
+    ('normal', 'uniform')
+    """
+    return check_noise(generator_config.get("noise", DEFAULT_NOISE))
+
+
+def sample_noise(rng: np.random.Generator, n: int, latent_dim: int, noise: str) -> np.ndarray:
+    """(n, latent_dim) float32 noise drawn with NumPy: N(0, 1), or U(-1, 1) in [-1, 1).
+
+    Examples:
+    >>> z = sample_noise(np.random.default_rng(0), 1000, 62, "uniform")
+    >>> z.shape, z.dtype, bool(-1 <= z.min() and z.max() < 1)
+    ((1000, 62), dtype('float32'), True)
+    """
+    if check_noise(noise) == "normal":
+        return rng.standard_normal((n, latent_dim)).astype(np.float32)
+    # float32 draws in [0, 1): 2u - 1 rounds into [-1, 1) (never up to 1.0, unlike casting a float64 draw).
+    return 2.0 * rng.random((n, latent_dim), dtype=np.float32) - np.float32(1.0)
+
+
+def sample_noise_tensor(batch_size: int, latent_dim: int, noise: str, seed):
+    """(batch_size, latent_dim) noise drawn with ``keras.random`` (the training step's draw)."""
+    if check_noise(noise) == "normal":
+        return keras.random.normal((batch_size, latent_dim), seed=seed)
+    return keras.random.uniform((batch_size, latent_dim), -1.0, 1.0, seed=seed)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -33,12 +80,19 @@ class InfoGANGenerator(keras.Model):
         filters: output channels of each hidden stride-2 transposed convolution.
         image_channels: channels of the output image.
         kernel_size: kernel size of every transposed convolution.
+        noise: the distribution of ``z`` the generator is trained and sampled
+            with, "normal" (N(0, I), the default) or "uniform" (U(-1, 1), the
+            official code's). The network does not use it: it is the latent
+            spec that the training step and :class:`InfoGANModel` read
+            (:func:`noise_of`), recorded in the config.
 
     Examples:
     >>> g = InfoGANGenerator()
     >>> x = g({"z": np.zeros((2, 62)), "c_cat": np.eye(10)[[3, 7]], "c_cont": np.zeros((2, 2))})
     >>> tuple(x.shape)
     (2, 28, 28, 1)
+    >>> g.get_config()["noise"], InfoGANGenerator(noise="uniform").noise
+    ('normal', 'uniform')
     """
 
     def __init__(
@@ -51,8 +105,10 @@ class InfoGANGenerator(keras.Model):
         filters=(64,),
         image_channels: int = 1,
         kernel_size: int = 4,
+        noise: str = DEFAULT_NOISE,
         **kwargs,
     ):
+        check_noise(noise)
         if num_categories < 2 or num_continuous < 0:
             raise ValueError(
                 f"need num_categories >= 2 and num_continuous >= 0, got {num_categories}, {num_continuous}"
@@ -88,6 +144,7 @@ class InfoGANGenerator(keras.Model):
         self.filters = tuple(filters)
         self.image_channels = image_channels
         self.kernel_size = kernel_size
+        self.noise = noise
 
     def get_config(self):
         return {
@@ -101,6 +158,7 @@ class InfoGANGenerator(keras.Model):
             "filters": self.filters,
             "image_channels": self.image_channels,
             "kernel_size": self.kernel_size,
+            "noise": self.noise,
         }
 
     @classmethod

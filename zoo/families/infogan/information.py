@@ -46,6 +46,23 @@ def gaussian_nll(codes, mean, log_std):
     return ops.mean(ops.sum(per_code, axis=-1))
 
 
+def unit_gaussian_nll(codes, mean):
+    """:func:`gaussian_nll` with the standard deviation fixed at 1 (Q's std output unused).
+
+    Per code: ``0.5 * log(2 pi) + 0.5 * (c - mean) ** 2``, i.e. a squared error
+    with weight 1/2 plus a constant. This is the official InfoGAN code's
+    continuous-code likelihood (``Uniform(1, fix_std=True)``: a Gaussian of
+    std 1 around Q's mean).
+
+    Args:
+        codes: (N, C) the continuous codes that generated x.
+        mean: (N, C) Q's Gaussian means.
+    """
+    codes, mean = ops.cast(codes, "float32"), ops.cast(mean, "float32")  # float32 (mixed precision)
+    per_code = 0.5 * math.log(2.0 * math.pi) + 0.5 * ops.square(codes - mean)
+    return ops.mean(ops.sum(per_code, axis=-1))
+
+
 def categorical_entropy(num_categories: int) -> float:
     """H(c) of a uniform categorical code: ln K (ln 10 = 2.303 for MNIST)."""
     return math.log(num_categories)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from zoo.families.infogan.generator import NOISE, noise_of, sample_noise
 from zoo.model import ZooModel, to_uint8
 
 
 class InfoGANModel(ZooModel):
     """Samples with chosen codes, reads codes back with Q, and draws traversals.
 
-    Generator inputs (all float32): ``z`` (N, 62) standard normal noise,
-    ``c_cat`` (N, 10) one-hot of a uniform category, ``c_cont`` (N, 2) uniform
-    on [-1, 1]. Codes are drawn after the noise from the same seed, so fixing
+    Generator inputs (all float32): ``z`` (N, 62) noise, standard normal or
+    uniform on [-1, 1) as the generator was trained (its config's ``noise``,
+    :attr:`noise`), ``c_cat`` (N, 10) one-hot of a uniform category, ``c_cont``
+    (N, 2) uniform on [-1, 1]. Codes are drawn after the noise from the same seed, so fixing
     a code leaves the noise of that seed unchanged. The category indices are
     arbitrary: training finds the digit classes unsupervised, in its own order.
 
@@ -28,11 +30,28 @@ class InfoGANModel(ZooModel):
     ((64, 10), (64, 2))
     >>> int(np.bincount(codes["category"].argmax(axis=1)).argmax())
     3
+    >>> m.noise, m.latent_distribution
+    ('normal', 'z: standard normal; c_cat: one-hot of a uniform category; c_cont: uniform on [-1, 1]')
     """
 
-    latent_distribution = (
-        "z: standard normal; c_cat: one-hot of a uniform category; c_cont: uniform on [-1, 1]"
-    )
+    @property
+    def noise(self) -> str:
+        """The distribution of ``z``: the generator config's ``noise`` ("normal" or "uniform"),
+        the one the training step drew (zoo.families.infogan.generator.noise_of)."""
+        return noise_of(self.preset.generator_config)
+
+    @property
+    def latent_distribution(self) -> str:
+        """How :meth:`sample_latents` draws the inputs, in words (export cards)."""
+        return f"z: {NOISE[self.noise]}; c_cat: one-hot of a uniform category; c_cont: uniform on [-1, 1]"
+
+    def latent_info(self) -> dict:
+        """Every generator input's shape and distribution, for model and export cards."""
+        return {
+            "z": {"shape": [self.latent_dim], "distribution": NOISE[self.noise]},
+            "c_cat": {"shape": [self.num_categories], "distribution": "one-hot of a uniform category"},
+            "c_cont": {"shape": [self.num_continuous], "distribution": "uniform on [-1, 1]"},
+        }
 
     def _input_size(self, name: str) -> int:
         (t,) = [t for t in self.generator.inputs if t.name.split(":")[0] == name]
@@ -85,6 +104,8 @@ class InfoGANModel(ZooModel):
     def sample_latents(self, n: int, seed: int | None = 0, category=None, continuous=None) -> dict:
         """Generator inputs for ``n`` samples, drawn with NumPy (backend-independent).
 
+        ``z`` comes from the generator's noise distribution (:attr:`noise`).
+
         Args:
             n: number of samples.
             seed: seed of the noise and of the codes that are not fixed.
@@ -96,7 +117,7 @@ class InfoGANModel(ZooModel):
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         rng = np.random.default_rng(seed)
-        z = rng.standard_normal((n, self.latent_dim)).astype(np.float32)
+        z = sample_noise(rng, n, self.latent_dim, self.noise)
         cat = rng.integers(0, self.num_categories, n)
         cont = rng.uniform(-1.0, 1.0, (n, self.num_continuous)).astype(np.float32)
         if category is not None:

@@ -8,16 +8,12 @@ from keras import ops
 from zoo.families.stylegan.r1 import real_logits_and_r1
 from zoo.families.stylegan.styles import broadcast_ws, mix_styles
 from zoo.families.stylegan.synthesis import layer_resolutions
+from zoo.training import augment as augmentation
 from zoo.training import losses as gan_losses
-from zoo.training.step import GANStep, StepCost
-
-# Forward G + 2D; backward ~2x forward; R1's input gradient (D) and its double
-# backward (4D) replace the real branch's plain backward (2D).
-R1_COST = StepCost(3, 10, "3*G + 10*D (forward G + 2D; backward ~2x forward; "
-                   "R1's input gradient D and its double backward 4D replace the real branch's 2D)")
+from zoo.training.step import RegularisedStep, StepCost, r1_cost
 
 
-class StyleGANStep(GANStep):
+class StyleGANStep(RegularisedStep):
     """Draws two latents, a crossover and the noise maps; mixes styles; NS loss + R1.
 
     Per step (Karras et al., 2019, Sec. 3.1 and App. C):
@@ -31,7 +27,10 @@ class StyleGANStep(GANStep):
       the authors' code;
     * fresh N(0, 1) noise maps for every layer (no truncation in training);
     * ``g_loss = mean(softplus(-D(fake)))``,
-      ``d_loss = mean(softplus(D(fake))) + mean(softplus(-D(real))) + r1_gamma / 2 * R1``.
+      ``d_loss = mean(softplus(D(fake))) + mean(softplus(-D(real))) + r1_gamma / 2 * R1``;
+    * optionally (off by default, as the shipped weights were trained) lazy R1
+      and DiffAugment of D's inputs, the options :class:`NonSaturatingStep`
+      has (``zoo.training.step``).
 
     ``losses`` returns the batch mean of w as ``aux``; :meth:`after_update`
     moves the live generator's ``w_avg`` towards it. The trainer's EMA
@@ -40,7 +39,8 @@ class StyleGANStep(GANStep):
     :meth:`after_update` also sets the EMA's ``w_avg`` to the live one's.
 
     Besides the losses the returned dict holds ``r1`` (the unweighted
-    penalty) and ``crossover`` (the batch's k; num_ws when not mixed).
+    penalty; on R1 steps only when lazy) and ``crossover`` (the batch's k;
+    num_ws when not mixed).
 
     Args:
         latent_dim: size of z.
@@ -48,6 +48,11 @@ class StyleGANStep(GANStep):
         r1_gamma: R1 weight gamma.
         style_mixing_prob: probability that a batch is style-mixed (0.9).
         w_avg_decay: decay of the running average of w (0.995).
+        r1_every: lazy R1 (StyleGAN2): the penalty on every k-th step only, scaled by k.
+        augment: DiffAugment policy ("translation,cutout"; "" off), applied to
+            real and fake images before D; R1 is the gradient through it.
+        augment_translation: largest shift as a fraction of the side (1/8: 4 px at 32).
+        augment_cutout: cutout box side as a fraction of the side (1/2: 16 px at 32).
 
     Examples:
     >>> from zoo.model import build
@@ -62,12 +67,13 @@ class StyleGANStep(GANStep):
     """
 
     def __init__(self, latent_dim: int, resolution: int = 32, r1_gamma: float = 0.01,
-                 style_mixing_prob: float = 0.9, w_avg_decay: float = 0.995):
+                 style_mixing_prob: float = 0.9, w_avg_decay: float = 0.995, r1_every: int = 1,
+                 augment: str = "", augment_translation: float = 0.125, augment_cutout: float = 0.5):
         if not 0.0 <= style_mixing_prob <= 1.0:
             raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}")
+        self.init_regularisers(r1_gamma, r1_every, augment, augment_translation, augment_cutout)
         self.latent_dim = int(latent_dim)
         self.resolution = int(resolution)
-        self.r1_gamma = float(r1_gamma)
         self.style_mixing_prob = float(style_mixing_prob)
         self.w_avg_decay = float(w_avg_decay)
         self.layer_resolutions = layer_resolutions(self.resolution)
@@ -82,23 +88,28 @@ class StyleGANStep(GANStep):
         return {
             "latent_dim": self.latent_dim,
             "resolution": self.resolution,
-            "r1_gamma": self.r1_gamma,
             "style_mixing_prob": self.style_mixing_prob,
             "w_avg_decay": self.w_avg_decay,
+            **self.regulariser_config(),
         }
 
     def cost(self) -> StepCost:
-        return R1_COST
+        # Forward G + 2D; backward ~2x forward; R1's input gradient and double backward add 3D.
+        return r1_cost(self.r1_every) if self.r1_gamma else StepCost(3, 7, "3*G + 7*D (no R1)")
 
     def sample_latents(self, batch_size: int, seed_generator) -> dict:
-        """z, z_mix (N, latent_dim); crossover (scalar int32); noise: one (N, H, H, 1) map per layer."""
+        """z, z_mix (N, latent_dim); crossover (scalar int32); noise: one (N, H, H, 1) map per layer;
+        with augmentation, ``augment``: DiffAugment's uniforms (``zoo.training.augment.draw``)."""
         z = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
         z_mix = keras.random.normal((batch_size, self.latent_dim), seed=seed_generator)
         mixed = keras.random.uniform((), seed=seed_generator) < self.style_mixing_prob
         k = keras.random.randint((), 1, max(self.num_ws, 2), seed=seed_generator, dtype="int32")
         crossover = ops.where(mixed, k, self.num_ws)
         noise = [keras.random.normal((batch_size, r, r, 1), seed=seed_generator) for r in self.layer_resolutions]
-        return {"z": z, "z_mix": z_mix, "crossover": crossover, "noise": noise}
+        latents = {"z": z, "z_mix": z_mix, "crossover": crossover, "noise": noise}
+        if self.augment_names:
+            latents["augment"] = augmentation.draw(self.augment_names, batch_size, seed_generator)
+        return latents
 
     def after_update(self, state, aux: dict) -> None:
         """Moves the live ``w_avg`` towards this batch's mean w; the EMA copies it."""
@@ -113,13 +124,19 @@ class StyleGANStep(GANStep):
         fake = generator.synthesis(ws, noise_mode="random", noise=latents["noise"], training=True)  # (N, R, R, C)
         # float32 logits: under a mixed policy D outputs bfloat16 / float16, and the
         # losses, R1 and their sum must be float32 (R1's logits already are).
-        fake_logits = ops.cast(discriminator(fake, training=True), "float32")  # (N, 1)
-        real_logits, r1 = real_logits_and_r1(discriminator, real)
-        d_loss = gan_losses.non_saturating_discriminator_loss(real_logits, fake_logits)
-        return {
-            "g_loss": gan_losses.non_saturating_generator_loss(fake_logits),
-            "d_loss": d_loss + 0.5 * self.r1_gamma * r1,
-            "r1": r1,
-            "crossover": ops.cast(latents["crossover"], "float32"),
-            "aux": {"w_mean": ops.mean(ops.cast(ops.stop_gradient(w), "float32"), axis=0)},  # (w_dim,)
-        }
+        params = latents.get("augment")  # DiffAugment's draws; None when off
+        fake_logits = ops.cast(discriminator(self.augment_images(fake, params, 1), training=True), "float32")  # (N, 1)
+
+        def critic(x, training=True):  # reals (N, R, R, C) -> logits (N, 1); R1 differentiates through the augmentation
+            return discriminator(self.augment_images(x, params, 0), training=training)
+
+        out = {"crossover": ops.cast(latents["crossover"], "float32"),
+               "aux": {"w_mean": ops.mean(ops.cast(ops.stop_gradient(w), "float32"), axis=0)}}  # (w_dim,)
+        if self.r1_gamma > 0 and self.r1_now:
+            real_logits, out["r1"] = real_logits_and_r1(critic, real)
+            penalty = (0.5 * self.r1_gamma * self.r1_every) * out["r1"]
+        else:
+            real_logits, penalty = ops.cast(critic(real), "float32"), 0.0
+        out["g_loss"] = gan_losses.non_saturating_generator_loss(fake_logits)
+        out["d_loss"] = gan_losses.non_saturating_discriminator_loss(real_logits, fake_logits) + penalty
+        return out
