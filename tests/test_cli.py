@@ -201,7 +201,7 @@ def test_comparison_row_values_are_the_cards_numbers():
         where = f"{env['cpu_count']} CPU cores" if env["device"] == "cpu" else env["device"].upper()
         assert row["training"] == f"{run['wall_clock_s'] / 3600:.1f} h, {where}"
     by_name = {r["name"]: r for r in comparison_rows("fashion-mnist")}
-    assert by_name["stylegan-fashion-mnist"]["images seen"] == "480k"
+    assert {r["images seen"][-1] for r in by_name.values()} == {"k", "M"}  # both formats are exercised
 
 
 def test_comparison_training_column_names_a_gpu(monkeypatch):
