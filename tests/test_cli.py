@@ -273,18 +273,17 @@ def test_update_readme_rewrites_the_model_table_and_every_compare_block(tmp_path
     assert path.read_text() == text and list(tmp_path.iterdir()) == [path]
 
 
-def test_update_readme_takes_a_marker_pair(tmp_path):
-    from zoo.listing import compare_markers, readme_block, update_readme
+def test_replace_block_takes_a_marker_pair():
+    from zoo.listing import compare_markers, readme_block, replace_block
 
     start, end = compare_markers("mnist")
-    path = tmp_path / "README.md"
-    path.write_text(f"a\n{start}\n{end}\nb\n")
-    assert update_readme(path, "| x |", start, end) and not update_readme(path, "| x |", start, end)
-    assert path.read_text() == f"a\n{start}\n\n| x |\n\n{end}\nb\n"
-    assert readme_block(path.read_text(), start, end) == "| x |"
-    path.write_text(f"{start}\n{end}\n{start}\n{end}\n")
+    text = replace_block(f"a\n{start}\n{end}\nb\n", "| x |", start, end)
+    assert text == f"a\n{start}\n\n| x |\n\n{end}\nb\n" and replace_block(text, "| x |", start, end) == text
+    assert readme_block(text, start, end) == "| x |"
     with pytest.raises(ValueError, match="more than one"):
-        update_readme(path, "| x |", start, end)
+        replace_block(f"{start}\n{end}\n{start}\n{end}\n", "| x |", start, end)
+    with pytest.raises(ValueError, match="no <!-- compare:mnist:start -->"):
+        replace_block("a\n", "| x |", start, end)
 
 
 def test_readme_fashion_mnist_comparison_matches_gan_zoo_list_compare():

@@ -108,7 +108,7 @@ def model_row(name: str) -> dict:
     size = card_lib.weights_bytes(card)
     images = card_lib.train_images(card)
     domain = card_lib.domain_metrics(card)
-    values = _domain_values(card)
+    values = domain["values"] if domain else {}
     classes = _metric(values, "classes_covered_domain", "g")
     if classes != NONE and domain["class_histogram"]:
         classes += f"/{len(domain['class_histogram'])}"
@@ -227,22 +227,6 @@ def replace_block(text: str, table: str, start: str = START, end: str = END) -> 
     return text[:i] + "\n\n" + table.strip() + "\n\n" + text[j:]  # blank lines: Markdown tables
 
 
-def _write(path: Path, old: str, new: str) -> None:
-    """Writes ``new`` over ``path`` atomically unless it equals ``old``."""
-    if new != old:
-        atomic.write_text(path, new, mode=path.stat().st_mode & 0o777)  # the README keeps its mode
-
-
-def update_readme(path: str | Path, table: str, start: str = START, end: str = END) -> bool:
-    """Replaces the block between the markers of ``path`` with ``table``, atomically
-    (:mod:`zoo.atomic`). Returns whether it changed."""
-    path = Path(path)
-    text = path.read_text()
-    new = replace_block(text, table, start, end)
-    _write(path, text, new)
-    return new != text
-
-
 def regenerate_readme(path: str | Path) -> dict[str, bool]:
     """Rewrites the model table and every comparison block of ``path`` from the cards, in
     one atomic write. Returns whether each block changed, by label ("model table",
@@ -256,5 +240,6 @@ def regenerate_readme(path: str | Path) -> dict[str, bool]:
     for label, (markers, table) in tables.items():
         before, new = new, replace_block(new, table, *markers)
         changed[label] = new != before
-    _write(path, text, new)
+    if new != text:
+        atomic.write_text(path, new, mode=path.stat().st_mode & 0o777)  # the README keeps its mode
     return changed
