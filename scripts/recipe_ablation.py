@@ -12,8 +12,8 @@ docs/recipes.md and writes the figure of every variant's curve.
     python scripts/recipe_ablation.py --entry dcgan-mnist --top 3 --images 300000 --eval-kimg 20
     python scripts/recipe_ablation.py --entry dcgan-mnist --report --figure docs/ablation-dcgan-mnist.png
 
-StyleGAN has its own variant set (``STYLEGAN_VARIANTS``): its step, not
-NonSaturatingStep's options, and its own seed recipe.
+StyleGAN, the MLP GAN and ProGAN have their own variant sets (``FAMILY_VARIANTS``): StyleGAN's and
+ProGAN's steps take other options than NonSaturatingStep's, and StyleGAN has its own seed recipe.
 """
 
 from __future__ import annotations
@@ -82,7 +82,17 @@ MLPGAN_VARIANTS = {
     "mbstd-drop": ("mbstd + dropout 0.3", dict(precision="bfloat16", **EMA10), {},
                    dict(minibatch_std=4, dropout=0.3)),
 }
-FAMILY_VARIANTS = {"stylegan": STYLEGAN_VARIANTS, "mlpgan": MLPGAN_VARIANTS}  # any other family: VARIANTS
+# ProGAN: the shipped recipe (float32, WGAN-GP on every step, per-step EMA 0.999 = a 44k-image half-life at
+# batch 64, longer than a 30k-image phase), then what scripts/progan_cost.py measured as cheaper.
+PROGAN_VARIANTS = {
+    "today": ("the shipped recipe (float32, penalty every step, per-step EMA 0.999)", {}, {}),
+    "bf16-lazy": ("mixed_bfloat16 + the penalty every 4 steps (weight x4)", dict(precision="bfloat16", gp_every=4),
+                  {}),
+    "bf16-lazy-ema10k": ("bf16-lazy + EMA half-life 10k images, ramp-up 0.05",
+                         dict(precision="bfloat16", gp_every=4, ema_decay=None, **EMA10), {}),
+}
+FAMILY_VARIANTS = {"stylegan": STYLEGAN_VARIANTS, "mlpgan": MLPGAN_VARIANTS,
+                   "progan": PROGAN_VARIANTS}  # any other family: VARIANTS
 
 
 def variants_for(base) -> dict:

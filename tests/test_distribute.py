@@ -221,6 +221,7 @@ def test_strategy_errors(monkeypatch, tmp_path, capsys):
 
 @pytest.mark.skipif(__import__("importlib.util").util.find_spec("jax") is None, reason="jax is not installed")
 @pytest.mark.subprocess
+@pytest.mark.slow  # JAX compiles on the CPU for ~40 s (make test-slow); TensorFlow's strategies run by default
 def test_jax_data_parallel_trains(tmp_path):
     run_worker("jax", tmp_path, KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
     r = np.load(tmp_path / "jax.npz")

@@ -138,3 +138,40 @@ def test_curve_command_plots_a_run_and_refuses_an_entry_without_a_curve(tmp_path
     assert main(["curve", "mlpgan-mnist", "-o", str(tmp_path / "c2.png")]) == 1
     err = capsys.readouterr().err
     assert "already exists" in err and "has no training curve" in err and not (tmp_path / "c2.png").exists()
+
+
+def test_extra_points_are_evaluated_once_and_only_late_rows_can_be_best(tmp_path):
+    # ProGAN's shape: phase ends at 30 and 60 images besides every 100; snapshots from 60 on.
+    ev = evaluation.Evaluator(tiny_preset("dcgan-mnist"), tmp_path, every_images=100, n_samples=N_EVAL,
+                              points=(60, 30), best_from=60)
+    assert [ev.due(n) for n in (16, 32, 64)] == [False, True, True]
+    ev.rows.append({"images": 32})
+    assert [ev.due(n) for n in (48, 64, 96, 100)] == [False, True, True, True]
+
+    def row(images, fid):
+        return {"images": images, "step": images // 8, "values": {ev.key: fid}}
+
+    ev.rows = [row(32, 5.0), row(64, 9.0)]
+    assert ev.best["images"] == 64  # 32 scores lower but comes before best_from
+    ev.rows.append(row(100, 7.0))
+    assert ev.best["images"] == 100
+    ev.rows = [row(32, 5.0)]
+    assert ev.best is None
+
+
+def test_curve_of_a_growing_entry_marks_its_phase_ends_up_to_the_last_point(tmp_path, monkeypatch):
+    import zoo
+    from zoo.cli import main
+
+    points = [{"images": i * 50_000, "step": i * 781, "fid_domain_5k": 300.0 / i, "precision": 0.5, "recall": 0.2}
+              for i in (1, 2, 3)]  # up to 150k: every phase end but the last (180k)
+    monkeypatch.setattr(zoo, "info", lambda name: {"name": name, "training_curve": points})
+    seen = {}
+    real_plot = evaluation.plot_curve
+    monkeypatch.setattr(evaluation, "plot_curve",
+                        lambda pts, out, title, marks=(): seen.update(marks=marks) or real_plot(pts, out, title, marks))
+    assert main(["curve", "progan-fashion-mnist", "-o", str(tmp_path / "c.png")]) == 0
+    assert seen["marks"] == [30_000, 60_000, 90_000, 120_000, 150_000]
+    assert (tmp_path / "c.png").exists()
+    assert main(["curve", "dcgan-mnist", "-o", str(tmp_path / "d.png")]) == 0
+    assert seen["marks"] == []  # a step without extra evaluation points

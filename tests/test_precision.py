@@ -39,23 +39,12 @@ import keras
 import numpy as np
 import pytest
 
+from step_inputs import fixed_latents, without_dropout
 from zoo.registry import one_per_family, tiny_preset
 
 STEPS = 3
 FIRST_STEP_TOL = (0.01, 0.015)  # (atol, rtol) on step 1: only the arithmetic differs
 TOL = (0.02, 0.05)  # (atol, rtol) on every step: the trajectories drift apart too
-
-
-def fixed_latents(step, n: int):
-    """The step's latent structure filled with fixed NumPy values (tests/backend_worker.py's)."""
-    structure = step.sample_latents(n, keras.random.SeedGenerator(0))
-    rng = np.random.default_rng(0)
-    values = []
-    for leaf in keras.tree.flatten(structure):
-        a = np.asarray(keras.ops.convert_to_numpy(leaf))
-        # StyleGAN's crossover (an integer): mix at layer 1; everything else uniform in [0, 1).
-        values.append(np.ones_like(a) if a.dtype.kind in "iu" else rng.uniform(0, 1, a.shape).astype(a.dtype))
-    return keras.tree.pack_sequence_as(structure, [keras.ops.convert_to_tensor(v) for v in values])
 
 
 @contextlib.contextmanager
@@ -79,7 +68,7 @@ def three_steps(name: str, precision: str, weights=None, seed: int = 1):
     """
     from zoo.training import TrainState, build_train_step
 
-    preset = tiny_preset(name)
+    preset = without_dropout(tiny_preset(name))
     recipe = dataclasses.replace(preset.recipe, precision=precision)
     state = TrainState.create(preset, recipe=recipe)
     if weights is not None:
@@ -104,7 +93,8 @@ def three_steps(name: str, precision: str, weights=None, seed: int = 1):
 
 
 def variable_dtypes(model) -> set:
-    return {keras.backend.standardize_dtype(v.dtype) for v in model.variables}
+    """The dtypes of ``model``'s weights (not its dropout layers' integer seed-generator states)."""
+    return {keras.backend.standardize_dtype(v.dtype) for v in model.variables if "seed_generator" not in v.path}
 
 
 @pytest.mark.parametrize("name", one_per_family())

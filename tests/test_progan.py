@@ -286,3 +286,50 @@ def test_step_takes_the_recipe_and_draws_uniform_mixing_weights():
     assert tuple(latents["mix"].shape) == (4096, 1, 1, 1)  # one interpolation weight per image
     # WGAN-GP interpolates with U(0, 1) weights (fixed seed: a fixed p-value, not a flaky one).
     assert stats.kstest(np.asarray(latents["mix"]).ravel(), "uniform").pvalue > 0.01
+
+
+def test_the_trainer_evaluates_at_every_phase_end_in_that_phase(tiny_progan, tiny_images, tmp_path, monkeypatch):
+    """Phase ends (16 and 32 images) are evaluated in the phase that just ended; best only from 8x8."""
+    from zoo.training import evaluation
+
+    def record(self, state, view_class, step, wall_clock_s, recalibrate, writer=None):
+        row = {"step": step, "images": state.images_seen, "eval_s": 0.0, "growth": state.ema.growth,
+               "alpha": float(state.ema.alpha.numpy()), "values": {self.key: 100.0 - step}}
+        self.rows.append(row)
+        return row
+
+    monkeypatch.setattr(evaluation.Evaluator, "evaluate", record)
+    config = _cfg(tmp_path, max_steps=5, eval_every_images=10**6, eval_samples=256)
+    t = Trainer(tiny_progan, config, images=tiny_images)
+    assert t.evaluator.points == (16, 32) and t.evaluator.best_from == 32
+    t.fit()
+    got = [(r["images"], r["growth"], r["alpha"]) for r in t.evaluator.rows]
+    # 16: the 4x4 network; 32: the end of the fade-in (alpha 0.5 at its last step); 40: the run's end.
+    assert got == [(16, (4, False), 1.0), (32, (8, True), 0.5), (40, (8, False), 1.0)]
+    assert t.evaluator.best["images"] == 40  # the 4x4 row is never a snapshot
+
+
+def test_lazy_penalty_alternates_graphs_and_scales_the_penalty(tiny_progan):
+    from zoo.training import TrainState
+
+    preset = dataclasses.replace(tiny_progan, recipe=dataclasses.replace(tiny_progan.recipe, gp_every=2))
+    state = TrainState.create(preset)
+    step = ProGANStep.from_preset(preset)
+    assert step.get_config()["gp_every"] == 2
+    assert step.cost().discriminator_passes == 7 + 6 / 2
+    assert [step.on_images(n, state) for n in (0, 8, 16, 24)] == [
+        (4, False, True), (4, False, False), (8, True, True), (8, True, False)]
+    real = keras.ops.convert_to_tensor(np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32"))
+    latents = step.sample_latents(8, keras.random.SeedGenerator(0))
+    step.on_images(32, state)  # the 8x8 stabilisation phase: alpha 1 on both steps
+    penalised = step.losses(state.generator, state.discriminator, real, latents)  # step 4: a cycle's first
+    assert "gp" in penalised
+    step.on_images(40, state)
+    skipped = step.losses(state.generator, state.discriminator, real, latents)
+    assert "gp" not in skipped
+    # Same critic scores; the penalised step adds gp_weight * gp_every * gp.
+    assert float(skipped["wdist"]) == pytest.approx(float(penalised["wdist"]), rel=1e-5)
+    gap = float(penalised["d_loss"]) - float(skipped["d_loss"])
+    assert gap == pytest.approx(2 * 10.0 * float(penalised["gp"]), rel=1e-4)
+    with pytest.raises(ValueError, match="gp_every must be an integer >= 1"):
+        ProGANStep(latent_dim=8, schedule=preset.recipe.schedule, gp_every=0)

@@ -92,15 +92,18 @@ def test_every_argument_has_help():
 
 
 _SAVE = """
-import sys, numpy as np, zoo
+import sys, pathlib, numpy as np, zoo
 from zoo.model import ZooModel, build
 from zoo.registry import tiny_preset
-p = tiny_preset(sys.argv[1])
-g, _ = build(p)
-z = (p.model_class or ZooModel)(p, g).sample_latents(2, seed=0)
-np.save(sys.argv[3], np.asarray(g(z)))
-np.savez(sys.argv[4], **(z if isinstance(z, dict) else {"z": z}))
-g.save(sys.argv[2])
+for name in sys.argv[2:]:
+    out = pathlib.Path(sys.argv[1]) / name
+    out.mkdir()
+    p = tiny_preset(name)
+    g, _ = build(p)
+    z = (p.model_class or ZooModel)(p, g).sample_latents(2, seed=0)
+    np.save(out / "out.npy", np.asarray(g(z)))
+    np.savez(out / "z.npz", **(z if isinstance(z, dict) else {"z": z}))
+    g.save(out / "g.keras")
 """
 _LOAD = """
 import sys, numpy as np, zoo, keras
@@ -118,12 +121,20 @@ def _families():
     return one_per_family()
 
 
+@pytest.fixture(scope="module")
+def saved_generators(tmp_path_factory):
+    """One process saves every family's tiny generator (``DIR/<name>/g.keras``, its input and output)."""
+    root = tmp_path_factory.mktemp("keras-files")
+    r = _run([sys.executable, "-c", _SAVE, str(root), *_families()])
+    assert r.returncode == 0, r.stderr[-3000:]
+    return root
+
+
 @pytest.mark.subprocess
 @pytest.mark.parametrize("name", _families())
-def test_keras_file_loads_after_plain_import_zoo(name, tmp_path):
-    path, out, latents = tmp_path / "g.keras", tmp_path / "out.npy", tmp_path / "z.npz"
-    r = _run([sys.executable, "-c", _SAVE, name, str(path), str(out), str(latents)])
-    assert r.returncode == 0, r.stderr[-3000:]
-    r = _run([sys.executable, "-c", _LOAD, str(path), str(out), str(latents)])
+def test_keras_file_loads_after_plain_import_zoo(name, saved_generators):
+    # Each load is a fresh process that imports only zoo: the family's layers must resolve by themselves.
+    d = saved_generators / name
+    r = _run([sys.executable, "-c", _LOAD, str(d / "g.keras"), str(d / "out.npy"), str(d / "z.npz")])
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().endswith("ok")

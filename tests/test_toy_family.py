@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import zoo
+from test_backends import OTHER_BACKENDS, run_worker
 from zoo import registry
 
 NAME = "toy-mnist"
@@ -148,14 +149,11 @@ def test_exports_and_verifies(toy, tmp_path):
 
 
 @pytest.mark.subprocess
-def test_one_step_on_every_backend(toy, tmp_path):
-    from test_backends import run_worker
-
-    backends = ["tensorflow"] + [b for b in ("jax", "torch") if importlib.util.find_spec(b)]
-    for backend in backends:
-        run_worker(backend, "steps", tmp_path, ZOO_TEST_FAMILIES="toy", PYTHONPATH=str(toy))
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)  # JAX's is slow (make test-slow), as in test_backends
+def test_one_step_on_every_backend(toy, tmp_path, backend):
+    for b in ("tensorflow", backend):
+        run_worker(b, "steps", tmp_path, ZOO_TEST_FAMILIES="toy", PYTHONPATH=str(toy))
     ref = np.load(tmp_path / "steps-tensorflow.npz")
     assert [k for k in ref.files if "/" not in k] == [NAME]
-    for backend in backends[1:]:
-        got = np.load(tmp_path / f"steps-{backend}.npz")
-        np.testing.assert_allclose(got[NAME], ref[NAME], rtol=1e-3, atol=1e-4, err_msg=backend)
+    got = np.load(tmp_path / f"steps-{backend}.npz")
+    np.testing.assert_allclose(got[NAME], ref[NAME], rtol=1e-3, atol=1e-4, err_msg=backend)

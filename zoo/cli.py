@@ -173,11 +173,12 @@ def _cmd_sample(args) -> None:
 
 def _cmd_curve(args) -> None:
     import zoo
+    from zoo.registry import get_preset
     from zoo.training import evaluation
 
     out = Path(args.output)
     _check_target(out, args.force)
-    source = Path(args.source)
+    source, marks = Path(args.source), ()
     if (source / evaluation.METRICS_NAME).exists():  # a run folder
         points, title = evaluation.curve(evaluation.read_log(source / evaluation.METRICS_NAME)), source.name
     elif source.exists():
@@ -189,7 +190,9 @@ def _cmd_curve(args) -> None:
         if not points:
             raise ValueError(f"{args.source}'s card has no training curve (it was trained before evaluation "
                              f"while training existed)")
-    evaluation.plot_curve(points, out, title)
+        preset = get_preset(args.source)
+        marks = preset.step.from_preset(preset).evaluation_images()  # ProGAN: where each growth phase ends
+    evaluation.plot_curve(points, out, title, marks=[m for m in marks if m <= points[-1]["images"]])
     print(f"wrote the curve of {len(points)} evaluations to {out}")
 
 

@@ -12,7 +12,8 @@ StyleGAN's ``metric-fid50k.jsonl`` and snapshot selection are the model. Every
 * one JSON line goes to ``RUN/metrics.jsonl`` (step, images seen, training
   wall clock, seconds the evaluation took, the values) and the values to
   TensorBoard under ``eval/``;
-* when the fid is the lowest so far, ``RUN/best/`` is replaced atomically by
+* when the fid is the lowest so far (counting only rows from the step's
+  ``steady_state_images`` on: ProGAN's at its final resolution), ``RUN/best/`` is replaced atomically by
   the generator, the discriminator and ``best.json`` (that line).
 
 On ``--resume`` the log is read back (lines past the checkpoint, written by an
@@ -102,10 +103,13 @@ class Evaluator:
         n_samples: generated images per evaluation.
         resume_images: images seen at the checkpoint being resumed (None: a new run).
         data_dir: dataset folder of the real test split (default ``$ZOO_DATA_DIR``).
+        points: image counts evaluated besides the cadence (the step's ``evaluation_images``).
+        best_from: images seen from which a row may become the best snapshot (the step's
+            ``steady_state_images``: ProGAN's snapshots are chosen at the final resolution).
     """
 
     def __init__(self, preset, out_dir, every_images: int, n_samples: int = 5000,
-                 resume_images: int | None = None, data_dir=None):
+                 resume_images: int | None = None, data_dir=None, points=(), best_from: int = 0):
         from zoo.metrics.protocol import preflight
 
         if every_images <= 0:
@@ -118,6 +122,8 @@ class Evaluator:
         self.n_samples = int(n_samples)
         self.data_dir = data_dir
         self.key = fid_key(self.n_samples)
+        self.points = tuple(sorted(int(p) for p in points))
+        self.best_from = int(best_from)
         self.rows = []
         if resume_images is not None:
             self.rows = [r for r in read_log(self.log_path) if r["images"] <= resume_images]
@@ -129,13 +135,16 @@ class Evaluator:
 
     @property
     def best(self) -> dict | None:
-        """The row with the lowest fid so far."""
-        return min(self.rows, key=lambda r: r["values"][self.key], default=None)
+        """The row with the lowest fid so far, among those at or past ``best_from`` images."""
+        eligible = [r for r in self.rows if r["images"] >= self.best_from]
+        return min(eligible, key=lambda r: r["values"][self.key], default=None)
 
     def due(self, images_seen: int) -> bool:
-        """Whether an evaluation boundary was crossed since the last evaluation."""
+        """Whether an evaluation boundary (a multiple of ``every_images`` or one of ``points``)
+        was crossed since the last evaluation."""
         last = self.rows[-1]["images"] if self.rows else 0
-        return images_seen // self.every_images > last // self.every_images
+        return (images_seen // self.every_images > last // self.every_images
+                or any(last < p <= images_seen for p in self.points))
 
     def summary(self, every_images: int, wall_clock_s: float) -> dict:
         """The run summary's ``evaluation`` block: cadence, count, time (and its share of the
@@ -174,7 +183,8 @@ class Evaluator:
         eval_s = time.perf_counter() - t0
         row = {"step": step, "images": state.images_seen, "wall_clock_s": round(wall_clock_s, 1),
                "eval_s": round(eval_s, 2), "values": values}
-        is_best = self.best is None or values[self.key] < self.best["values"][self.key]
+        is_best = state.images_seen >= self.best_from and (
+            self.best is None or values[self.key] < self.best["values"][self.key])
         self.rows.append(row)
         self.seconds += eval_s
         with self.log_path.open("a") as f:
@@ -197,10 +207,11 @@ class Evaluator:
             atomic.write_json(tmp / "best.json", {**row, "metric": self.key, "name": self.preset.name})
 
 
-def plot_curve(points: list[dict], path, title: str) -> Path:
+def plot_curve(points: list[dict], path, title: str, marks=(), marks_label: str = "phase ends") -> Path:
     """fid against images seen (log scale on both axes), the best point marked; written atomically.
 
-    ``points`` is a card's ``training_curve`` (:func:`curve` of a run's log).
+    ``points`` is a card's ``training_curve`` (:func:`curve` of a run's log). ``marks``: image
+    counts drawn as dotted vertical lines (a step's ``evaluation_images``: ProGAN's phase ends).
 
     Examples:
     >>> points = [{"images": i * 1000, "step": i, "fid_domain_5k": 100.0 / i} for i in (1, 2, 4)]
@@ -216,6 +227,8 @@ def plot_curve(points: list[dict], path, title: str) -> Path:
     y = np.array([p[key] for p in points], float)
     fig, ax = figures.new_axes(600, 380)
     ax.plot(x / 1000, y, marker="o", markersize=3, label=key)
+    for i, m in enumerate(sorted(marks)):
+        ax.axvline(m / 1000, linestyle=":", linewidth=0.9, color="0.55", label=marks_label if i == 0 else None)
     best = int(np.argmin(y))
     ax.plot([x[best] / 1000], [y[best]], marker="*", markersize=12, color="tab:red", linestyle="none",
             label=f"best {y[best]:.2f} at {x[best] / 1000:.0f}k")

@@ -79,7 +79,9 @@ class GANStep(abc.ABC):
     * :meth:`on_images`: eagerly, before every step.
     * :meth:`after_update`: inside the compiled step, after both optimisers.
     * :meth:`cost`: the FLOP description benchmarks use.
-    * :meth:`steady_state_images`: where a benchmark should time the step.
+    * :meth:`steady_state_images`: where a benchmark should time the step,
+      and from where an evaluation may become the run's best snapshot.
+    * :meth:`evaluation_images`: extra evaluation points (ProGAN's phase ends).
     """
 
     @classmethod
@@ -122,8 +124,14 @@ class GANStep(abc.ABC):
         return NON_SATURATING_COST
 
     def steady_state_images(self) -> int:
-        """Images seen after which the step's graph no longer changes (benchmarks time it there)."""
+        """Images seen after which the step's graph no longer changes (benchmarks time it there;
+        evaluations before it are on the curve but never the best snapshot)."""
         return 0
+
+    def evaluation_images(self) -> tuple[int, ...]:
+        """Image counts where the trainer evaluates besides its regular cadence (the first
+        step that reaches each one), e.g. where a growth phase ends; none by default."""
+        return ()
 
 
 # loss option -> (generator loss, discriminator loss), both over logits

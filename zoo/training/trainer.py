@@ -150,7 +150,8 @@ class Trainer:
         elif self.eval_every_images:
             self.evaluator = Evaluator(preset, self.out_dir, self.eval_every_images, config.eval_samples,
                                        resume_images=self.state.images_seen if config.resume else None,
-                                       data_dir=config.data_dir)
+                                       data_dir=config.data_dir, points=self.gan_step.evaluation_images(),
+                                       best_from=self.gan_step.steady_state_images())
         self.train_step = None  # set by prepare_step() to the compiled step of the current graph key
         self._compiled = {}  # graph key -> compiled step (ProGAN's phases, lazy R1's two graphs)
         self._graph_key = object()  # equal to no key, so the first prepare_step() selects one

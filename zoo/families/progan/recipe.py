@@ -20,6 +20,8 @@ class ProGANRecipe(TrainRecipe):
         schedule: the growth schedule (images per fade-in / stabilisation phase).
         gp_weight: WGAN-GP gradient penalty weight lambda (10).
         drift_weight: epsilon of the drift term ``eps * D(x_real)**2`` (0.001).
+        gp_every: the penalty on every ``gp_every``-th step only, weighted ``gp_weight * gp_every``
+            (lazy regularisation, as StyleGAN2 does for R1); 1: every step, the paper's.
 
     Examples:
     >>> r = ProGANRecipe(batch_size=64, schedule=GrowthSchedule(fade_images=30_000, stabilise_images=30_000))
@@ -30,3 +32,4 @@ class ProGANRecipe(TrainRecipe):
     schedule: GrowthSchedule = GrowthSchedule()
     gp_weight: float = 10.0
     drift_weight: float = 1e-3
+    gp_every: int = 1

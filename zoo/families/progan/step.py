@@ -6,12 +6,21 @@ import keras
 
 from zoo.families.progan.wgan_gp import wgan_gp_losses
 from zoo.layers import downsample_avg, upsample_nearest
-from zoo.training.step import GANStep, StepCost
+from zoo.training.step import GANStep, StepCost, lazy_r1_now
 
 # Forward G + 3D (real, fake, interpolates); backward ~2x forward; the penalty's
 # input gradient (D) and its double backward (4D).
 WGAN_GP_COST = StepCost(3, 13, "3*G + 13*D (forward G + 3D incl. interpolates; backward ~2x forward; "
                         "the penalty's input gradient D and its double backward 4D)")
+
+
+def wgan_gp_cost(every: int) -> StepCost:
+    """With the penalty on every ``every``-th step: its interpolates' forward and backward (3D),
+    input gradient (D) and double backward (2D) add 6D on those steps."""
+    if every == 1:
+        return WGAN_GP_COST
+    return StepCost(3, 7 + 6 / every, f"3*G + 7*D + 6*D/{every} (forward G + 2D; backward ~2x forward; the "
+                    f"penalty's interpolates, input gradient and double backward, 6D, every {every} steps)")
 
 
 class ProGANStep(GANStep):
@@ -37,6 +46,8 @@ class ProGANStep(GANStep):
         gp_weight: gradient penalty weight (10).
         drift_weight: drift term weight (0.001).
         final_resolution: the size of the images the trainer feeds.
+        gp_every: the penalty on every ``gp_every``-th step, weighted ``gp_weight * gp_every``
+            (1: every step). The step's graph key then carries whether this step is penalised.
 
     Examples:
     >>> from zoo.registry import tiny_preset
@@ -53,7 +64,11 @@ class ProGANStep(GANStep):
     """
 
     def __init__(self, latent_dim: int, schedule, gp_weight: float = 10.0, drift_weight: float = 1e-3,
-                 final_resolution: int = 32):
+                 final_resolution: int = 32, gp_every: int = 1):
+        if int(gp_every) != gp_every or gp_every < 1:
+            raise ValueError(f"gp_every must be an integer >= 1, got {gp_every}")
+        self.gp_every = int(gp_every)
+        self.gp_now = True  # set by on_images; read when the compiled step is traced
         self.latent_dim = latent_dim
         self.schedule = schedule
         self.gp_weight = gp_weight
@@ -70,26 +85,36 @@ class ProGANStep(GANStep):
             gp_weight=r.gp_weight,
             drift_weight=r.drift_weight,
             final_resolution=preset.generator_config["resolution"],
+            gp_every=r.gp_every,
         )
 
     def get_config(self) -> dict:
         # The schedule itself is part of the recipe, which the card records.
         return {"latent_dim": self.latent_dim, "gp_weight": self.gp_weight,
-                "drift_weight": self.drift_weight, "final_resolution": self.final_resolution}
+                "drift_weight": self.drift_weight, "final_resolution": self.final_resolution,
+                "gp_every": self.gp_every}
 
     def on_images(self, images_seen: int, state):
         """Enters the phase of ``images_seen`` on G, D and the EMA; returns the graph key."""
         self.phase = self.schedule.phase_at(images_seen)
         for model in state.models():
             self._enter(model, self.phase.alpha)
-        return self.phase.key
+        if self.gp_every == 1:
+            return self.phase.key
+        self.gp_now = lazy_r1_now(images_seen, state.batch_size, self.gp_every)  # steps 0, every, 2*every, ...
+        return (*self.phase.key, self.gp_now)
 
     def cost(self) -> StepCost:
-        return WGAN_GP_COST
+        return wgan_gp_cost(self.gp_every)
 
     def steady_state_images(self) -> int:
         """The fully grown network (its cost is what the rest of the run pays)."""
         return self.schedule.images_to_final_resolution
+
+    def evaluation_images(self) -> tuple[int, ...]:
+        """The end of every phase but the open-ended last one: the curve shows each stage of growth
+        (evaluated in that phase's graph, its output nearest-upsampled to the final size)."""
+        return tuple(start + length for _, _, start, length in self.schedule.phases()[:-1])
 
     def _enter(self, model, alpha=None) -> None:
         if model.growth != self.phase.key:
@@ -123,7 +148,8 @@ class ProGANStep(GANStep):
         # interpolates stay float32.
         fake = keras.ops.cast(fake, "float32")
         real = self.process_reals(keras.ops.cast(real, "float32"), discriminator.alpha)
-        out = wgan_gp_losses(discriminator, real, fake, latents["mix"], self.gp_weight, self.drift_weight)
+        gp_weight = self.gp_weight * self.gp_every if self.gp_now else 0.0  # 0: a lazy step skips the penalty
+        out = wgan_gp_losses(discriminator, real, fake, latents["mix"], gp_weight, self.drift_weight)
         out["alpha"] = keras.ops.convert_to_tensor(discriminator.alpha)
         out["resolution"] = keras.ops.convert_to_tensor(float(self.phase.resolution))
         return out
