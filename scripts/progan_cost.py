@@ -18,7 +18,7 @@ import time
 
 
 def time_phase(preset, precision: str, gp_every: int, images_seen: int, steps: int, xla: bool = False) -> dict:
-    """Seconds per image of ``steps`` timed steps at ``images_seen`` (after compiling every graph
+    """Images per second over ``steps`` timed steps at ``images_seen`` (after compiling every graph
     the cadence uses: one warm-up step per penalised / lazy graph)."""
     from benchmarks.train_bench import ZooLoop, synthetic_images
 

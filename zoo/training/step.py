@@ -42,9 +42,10 @@ class StepCost:
 NON_SATURATING_COST = StepCost(3, 7, "3*G + 7*D (forward G + 2D; backward ~2x forward)")
 
 
-def lazy_r1_now(images_seen: int, batch_size: int, every: int) -> bool:
-    """Lazy regularisation (StyleGAN2): whether the step that starts at ``images_seen`` applies R1,
-    true on steps 0, every, 2 * every, ... (the penalty is then scaled by ``every``)."""
+def lazy_step_now(images_seen: int, batch_size: int, every: int) -> bool:
+    """Lazy regularisation (StyleGAN2): whether the step that starts at ``images_seen`` applies its
+    penalty (R1; ProGAN's gradient penalty), true on steps 0, every, 2 * every, ... (the penalty is
+    then scaled by ``every``)."""
     return (images_seen // batch_size) % every == 0
 
 
@@ -174,11 +175,11 @@ class RegularisedStep(GANStep):
         }
 
     def on_images(self, images_seen: int, state):
-        """Lazy R1 (:func:`lazy_r1_now`): ``("r1", True)`` on every ``r1_every``-th step,
+        """Lazy R1 (:func:`lazy_step_now`): ``("r1", True)`` on every ``r1_every``-th step,
         ``("r1", False)`` between (two compiled steps); None when R1 is off or on every step."""
         if not self.r1_gamma or self.r1_every == 1:
             return None
-        self.r1_now = lazy_r1_now(images_seen, state.batch_size, self.r1_every)
+        self.r1_now = lazy_step_now(images_seen, state.batch_size, self.r1_every)
         return ("r1", self.r1_now)
 
     def augment_images(self, images, params: dict | None, which: int):

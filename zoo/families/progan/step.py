@@ -6,7 +6,7 @@ import keras
 
 from zoo.families.progan.wgan_gp import wgan_gp_losses
 from zoo.layers import downsample_avg, upsample_nearest
-from zoo.training.step import GANStep, StepCost, lazy_r1_now
+from zoo.training.step import GANStep, StepCost, lazy_step_now
 
 # Forward G + 3D (real, fake, interpolates); backward ~2x forward; the penalty's
 # input gradient (D) and its double backward (4D).
@@ -101,7 +101,7 @@ class ProGANStep(GANStep):
             self._enter(model, self.phase.alpha)
         if self.gp_every == 1:
             return self.phase.key
-        self.gp_now = lazy_r1_now(images_seen, state.batch_size, self.gp_every)  # steps 0, every, 2*every, ...
+        self.gp_now = lazy_step_now(images_seen, state.batch_size, self.gp_every)  # steps 0, every, 2*every, ...
         return (*self.phase.key, self.gp_now)
 
     def cost(self) -> StepCost:
