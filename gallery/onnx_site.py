@@ -31,6 +31,9 @@ from zoo import atomic
 
 CANONICAL_VERSION = 5  # bump when canonicalize() or compact_float16() changes: part of the cache key
 VERIFY_BATCH = 16
+# The z distributions gallery.js draws (a model's latent_info()["z"]["distribution"]), and how, in the
+# words of the live panel's note: Box-Muller for normals, 2u - 1 for InfoGAN's uniform noise.
+Z_DRAWS = {"standard normal": "Box-Muller normals", "uniform on [-1, 1)": "z uniform on [-1, 1) as 2u - 1"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +41,7 @@ class SiteOnnx:
     """One entry's browser generator: the file, its inputs and how well it matches Keras."""
 
     path: Path
-    inputs: list  # [{"name", "shape" (None for the batch), "dtype"}], the graph's order
+    inputs: list  # site_inputs(): [{"name", "shape" (None for the batch), "dtype", "distribution"?}], graph order
     image_shape: tuple
     bytes: int
     max_abs_error: float
@@ -211,6 +214,33 @@ def cache_key(model, weights_sha256: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
+def site_inputs(model) -> list[dict]:
+    """The generator's inputs for the page config, in the graph's order: ``{"name", "shape", "dtype"}``
+    plus the ``distribution`` the model's ``latent_info()`` gives the input, where it gives one (z always),
+    so that the page draws z as the model's ``sample_latents`` does.
+
+    Raises:
+        ExportError: z comes from a distribution gallery.js does not draw (:data:`Z_DRAWS`).
+
+    Examples:
+    >>> import zoo
+    >>> site_inputs(zoo.load("dcgan-mnist", weights=None))
+    [{'name': 'z', 'shape': [None, 100], 'dtype': 'float32', 'distribution': 'standard normal'}]
+    """
+    from export.common import ExportError, input_infos
+
+    info = model.latent_info()
+    if info["z"]["distribution"] not in Z_DRAWS:
+        raise ExportError(f"{model.name}: the page cannot draw z from {info['z']['distribution']!r}")
+    out = []
+    for tensor in input_infos(model):
+        entry = tensor.to_dict()
+        if "distribution" in info.get(tensor.name, {}):
+            entry["distribution"] = info[tensor.name]["distribution"]
+        out.append(entry)
+    return out
+
+
 def check(model, path: Path) -> tuple[float, float | None]:
     """(max-abs error, PSNR) of the ONNX file against the Keras generator on VERIFY_BATCH
     latents plus the first alone, judged with the export layer's float32 tolerance."""
@@ -263,13 +293,14 @@ def site_onnx(name: str, folder, use_cache: bool = True) -> SiteOnnx:
     import onnx
 
     import zoo
-    from export.common import ExportError, input_infos
+    from export.common import ExportError
     from zoo.registry import get_preset
 
     preset = get_preset(name)
     if preset.generator_weights is None:
         raise ExportError(f"{name} has no shipped weights; nothing to run in the browser")
     model = zoo.load(name)
+    inputs = site_inputs(model)  # before the export: a z the page cannot draw fails at once
     key = cache_key(model, preset.generator_weights.sha256)
     cached = cache_root() / "onnx" / key / f"{name}.onnx"
     if not (use_cache and cached.exists()):
@@ -280,7 +311,7 @@ def site_onnx(name: str, folder, use_cache: bool = True) -> SiteOnnx:
         shutil.copyfile(cached, tmp)
     opset = next(o.version for o in onnx.load(str(out), load_external_data=False).opset_import
                  if o.domain in ("", "ai.onnx"))
-    return SiteOnnx(path=out, inputs=[i.to_dict() for i in input_infos(model)], image_shape=model.image_shape,
+    return SiteOnnx(path=out, inputs=inputs, image_shape=model.image_shape,
                     bytes=out.stat().st_size, max_abs_error=max_abs, psnr_db=db, opset=int(opset))
 
 

@@ -17,6 +17,7 @@ import json
 import re
 
 from gallery import data
+from gallery.onnx_site import Z_DRAWS
 
 GRID = 16  # images per generated grid in the live panel (4 x 4)
 ESC = html.escape
@@ -61,6 +62,12 @@ def _controls(inputs: list[dict]) -> tuple[list[str], list[str]]:
     return controls, notes
 
 
+def _z_draw(inputs: list[dict]) -> str:
+    """How the page's script draws z, in words (:data:`~gallery.onnx_site.Z_DRAWS` of z's ``distribution``)."""
+    (z,) = [spec for spec in inputs if spec["name"] == "z"]
+    return Z_DRAWS[z["distribution"]]
+
+
 def live_panel(name: str, onnx: dict | None, reason: str | None = None) -> str:
     """The in-browser generator: canvas, seed box, generate and latent-walk buttons, the family's controls.
 
@@ -70,7 +77,7 @@ def live_panel(name: str, onnx: dict | None, reason: str | None = None) -> str:
     if onnx is None:
         return head + f'<p class="note">Live panel unavailable: {ESC(reason or "no ONNX generator")}</p></section>'
     controls, notes = _controls(onnx["inputs"])
-    size_mb = onnx["bytes"] / 2**20
+    size_mb, z_draw = onnx["bytes"] / 2**20, _z_draw(onnx["inputs"])
     return "".join([
         head,
         '<div class="panel"><canvas id="canvas" width="0" height="0" aria-label="generated images"></canvas>',
@@ -83,7 +90,7 @@ def live_panel(name: str, onnx: dict | None, reason: str | None = None) -> str:
         f'({size_mb:.1f} MiB of ONNX) into ONNX Runtime Web...</p></div></div>',
         f'<p class="note">Runs <a href="../onnx/{ESC(name)}.onnx">{ESC(name)}.onnx</a> ({size_mb:.1f} MiB, opset ',
         f'{onnx["opset"]}) in this page with onnxruntime-web (WebAssembly, one thread), {GRID} images per grid. ',
-        "Latents come from a seeded JavaScript PRNG (mulberry32 uniforms, Box-Muller normals, z first, then the ",
+        f"Latents come from a seeded JavaScript PRNG (mulberry32 uniforms, {z_draw}, z first, then the ",
         "random codes), so seed s here draws other images than <code>m.sample(n, seed=s)</code> in Python, which ",
         "uses NumPy's generator. <b>latent walk</b> loops through the z of four consecutive seeds by spherical ",
         "interpolation, the other inputs held.</p>",

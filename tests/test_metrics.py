@@ -2,7 +2,8 @@
 
 Each metric is recomputed here the slow, obvious way (scipy.linalg.sqrtm,
 explicit loops, scipy.spatial cdist) on fixed inputs, plus the properties a
-distance must have. No Keras: these run in a second.
+distance must have. No Keras: these run in a second; only the last tests (the
+protocol block's latents for a tiny InfoGAN) build a model and take a few seconds.
 """
 
 import math
@@ -291,3 +292,35 @@ def test_check_images_accepts_tanh_round_off_and_crop_recentres():
 
 def test_budget_tag():
     assert [budget_tag(n) for n in (10000, 50000, 2500, 200, 9000)] == ["10k", "50k", "2500", "200", "9k"]
+
+
+# ---------------------------------------------------------------- the protocol block's latents (Keras)
+
+
+def test_protocol_latents_default_keeps_the_standard_normal_text():
+    from types import SimpleNamespace
+
+    from zoo.metrics.protocol import describe_protocol
+
+    extractor = SimpleNamespace(kind="domain", description="a classifier", id="domain-x")
+    p = describe_protocol(extractor, "mnist", 200, 3, {"n": 1000})  # images handed over as arrays
+    assert p["latents"] == "standard normal from numpy.random.default_rng(3)"
+
+
+@pytest.mark.parametrize("noise,latents", [
+    ("normal", "standard normal from numpy.random.default_rng(0)"),  # byte-identical to the shipped cards
+    ("uniform", "uniform on [-1, 1) from numpy.random.default_rng(0)"),
+])
+def test_protocol_latents_follow_the_model(noise, latents, register_temporarily, tmp_path, monkeypatch):
+    """evaluate() names the z distribution the model's sample_latents drew (a tiny InfoGAN, random weights)."""
+    import dataclasses
+
+    from zoo.metrics import evaluate
+    from zoo.registry import tiny_preset
+
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path))
+    tiny = tiny_preset("infogan-mnist")
+    register_temporarily(dataclasses.replace(tiny, name=f"infogan-test-{noise}",
+                                             generator_config={**tiny.generator_config, "noise": noise}))
+    report = evaluate(f"infogan-test-{noise}", n=200, weights=None, include_real=False)
+    assert report["protocol"]["latents"] == latents

@@ -9,15 +9,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import subprocess
 import threading
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gallery import build, data
 from gallery.build import build_site, fake_runtime
-from gallery.onnx_site import SiteOnnx
+from gallery.onnx_site import SiteOnnx, site_inputs
 
 
 def stub_exporter(name: str, folder) -> SiteOnnx:
@@ -30,10 +32,16 @@ def stub_exporter(name: str, folder) -> SiteOnnx:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.onnx"
     path.write_bytes(name.encode() * 100)
-    inputs = [{"name": t.name.split(":")[0], "shape": [None, *(int(d) for d in t.shape[1:])], "dtype": "float32"}
-              for t in g.inputs]
-    return SiteOnnx(path=path, inputs=inputs, image_shape=tuple(int(d) for d in g.output_shape[1:]),
+    shape = tuple(int(d) for d in g.output_shape[1:])
+    return SiteOnnx(path=path, inputs=site_inputs(_view(preset, g)), image_shape=shape,
                     bytes=path.stat().st_size, max_abs_error=1.5e-6, psnr_db=120.0, opset=15)
+
+
+def _view(preset, generator):
+    """The entry's ZooModel (its latent_info) around ``generator``, without weights or a card."""
+    from zoo.model import ZooModel
+
+    return (preset.model_class or ZooModel)(preset, generator, card={})
 
 
 @pytest.fixture
@@ -83,6 +91,75 @@ def test_family_controls_and_figures(tmp_path):
     # export matrix: ONNX from the build, the rest from the committed benchmark run
     assert "max-abs 1.5e-06, PSNR 120.0 dB (this build)" in dcgan and "TF-Lite int8" in dcgan
     assert "benchmarks/results/cpu" in dcgan and " ms</td>" in dcgan
+
+
+def test_inputs_carry_the_distribution_of_z(tmp_path):
+    """The page config names how each entry draws z (its latent_info), and the panel's note says so."""
+    from export.common import ExportError
+    from gallery import pages, sections
+    from gallery.onnx_site import Z_DRAWS
+    from zoo.families.infogan.generator import NOISE
+    from zoo.model import build as build_model
+    from zoo.registry import tiny_preset
+
+    tiny = tiny_preset("infogan-mnist")
+    uniform = dataclasses.replace(tiny, generator_config={**tiny.generator_config, "noise": "uniform"})
+    by_name = {i["name"]: i for i in site_inputs(_view(uniform, build_model(uniform)[0]))}
+    assert by_name["z"] == {"name": "z", "shape": [None, 6], "dtype": "float32", "distribution": "uniform on [-1, 1)"}
+    assert by_name["c_cont"]["distribution"] == "uniform on [-1, 1]"
+    normal = {i["name"]: i for i in site_inputs(_view(tiny, build_model(tiny)[0]))}
+    dcgan = stub_exporter("dcgan-mnist", tmp_path).inputs
+    assert normal["z"]["distribution"] == dcgan[0]["distribution"] == "standard normal"
+
+    onnx = {"inputs": [by_name[k] for k in ("z", "c_cat", "c_cont")], "image_shape": [28, 28, 1], "bytes": 2**20,
+            "opset": 15, "max_abs_error": 0.0, "psnr_db": None}
+    assert "(mulberry32 uniforms, z uniform on [-1, 1) as 2u - 1, z first" in sections.live_panel("x", onnx)
+    assert "(mulberry32 uniforms, Box-Muller normals, z first" in sections.live_panel("x", {**onnx, "inputs": dcgan})
+    figures = {"grid": None, "curve": None, "family": []}
+    page = pages.entry_page(data.summary("infogan-mnist"), onnx, None, figures, {}, "# x\n")
+    config = json.loads(page.split('id="ganzoo-config">')[1].split("</script>")[0])
+    assert config["inputs"][0] == by_name["z"]
+
+    assert set(NOISE.values()) <= set(Z_DRAWS)  # every noise InfoGAN trains with, the page draws
+    view = _view(tiny, build_model(tiny)[0])
+    view.latent_info = lambda: {"z": {"shape": [6], "distribution": "laplace"}}
+    with pytest.raises(ExportError, match="cannot draw z from 'laplace'"):
+        site_inputs(view)
+
+
+# gallery.js in Node with just enough of a page: the config, inert elements, an ONNX session that never loads.
+NODE_PAGE = """
+const elements = {"ganzoo-config": {textContent: process.argv[1]}};
+const element = (id) => elements[id] || (elements[id] = {value: id === "category" ? "random" : "0",
+                                                           addEventListener() {}});
+globalThis.document = {baseURI: "http://localhost/models/x.html", getElementById: element, querySelectorAll: () => []};
+globalThis.window = {};
+globalThis.ort = {env: {wasm: {}}, InferenceSession: {create: () => new Promise(() => {})}};
+require("vm").runInThisContext(require("fs").readFileSync(process.argv[2], "utf8"));
+let z;
+try { z = window.ganzoo.latents(0, 64).z; } catch (e) { z = String(e); }
+console.log(JSON.stringify(z));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+@pytest.mark.parametrize("distribution", ["standard normal", "uniform on [-1, 1)", "laplace"])
+def test_page_script_draws_z_from_the_configured_distribution(distribution):
+    config = {"image_shape": [28, 28, 1], "grid": 16, "ort": "../ort/", "onnx": "../onnx/x.onnx",
+              "inputs": [{"name": "z", "shape": [None, 6], "dtype": "float32", "distribution": distribution}]}
+    script = build.STATIC / "gallery.js"
+    out = subprocess.run(["node", "-e", NODE_PAGE, json.dumps(config), str(script)], capture_output=True,
+                         text=True, check=True).stdout
+    z = json.loads(out)
+    if distribution == "laplace":
+        assert z == "Error: cannot draw z from laplace"
+        return
+    z = np.asarray(z)
+    assert z.shape == (64 * 6,)
+    if distribution == "standard normal":
+        assert np.abs(z).max() > 2  # Box-Muller normals
+    else:
+        assert -1 <= z.min() < -0.9 and 0.9 < z.max() < 1 and abs(z.mean()) < 0.1
 
 
 def test_build_is_deterministic(tmp_path, runtime):
@@ -193,7 +270,8 @@ def test_site_onnx_is_deterministic(tmp_path, monkeypatch):
     a = site_onnx("mlpgan-fashion-mnist", tmp_path / "a", use_cache=False)
     b = site_onnx("mlpgan-fashion-mnist", tmp_path / "b", use_cache=False)
     assert a.path.read_bytes() == b.path.read_bytes()
-    assert a.inputs == [{"name": "z", "shape": [None, 30], "dtype": "float32"}] and a.max_abs_error <= 1e-4
+    assert a.inputs == [{"name": "z", "shape": [None, 30], "dtype": "float32", "distribution": "standard normal"}]
+    assert a.max_abs_error <= 1e-4
     cached = site_onnx("mlpgan-fashion-mnist", tmp_path / "c")  # from the cache, verified again
     assert cached.path.read_bytes() == a.path.read_bytes() and cached.max_abs_error == a.max_abs_error
     assert build.SiteReport(tmp_path, [], {}, {"onnx": 2**20}, 1, []).summary().endswith("(onnx 1.0 MiB)")

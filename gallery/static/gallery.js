@@ -1,8 +1,9 @@
 // gan-zoo gallery: the live panel of an entry page. Runs the entry's exported ONNX generator with
 // onnxruntime-web (WebAssembly, one thread; loaded from ../ort/, never from a CDN) and draws a grid on
-// the canvas. Latents come from a seeded PRNG: mulberry32 gives uniforms in [0, 1), Box-Muller turns
-// pairs of them into standard normals; for a seed, z of every image is drawn first (row by row), then
-// the random categorical codes. The test hook window.ganzoo.generateFrom(latents) draws given latents.
+// the canvas. Latents come from a seeded PRNG: mulberry32 gives uniforms u in [0, 1); z is standard normal
+// (Box-Muller turns pairs of u into normals) or, where the config's z input says "uniform on [-1, 1)",
+// 2u - 1; for a seed, z of every image is drawn first (row by row), then the random categorical codes.
+// The test hook window.ganzoo.generateFrom(latents) draws given latents.
 (function () {
   "use strict";
 
@@ -59,6 +60,16 @@
     return out;
   }
 
+  // z as the model's sample_latents draws it: the "distribution" of the z input (gallery/onnx_site.py).
+  const zDistribution = cfg.inputs.find(function (spec) { return spec.name === "z"; }).distribution;
+  function noise(rand, count) {
+    if (zDistribution === "standard normal") { return normals(rand, count); }
+    if (zDistribution !== "uniform on [-1, 1)") { throw new Error("cannot draw z from " + zDistribution); }
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) { out[i] = 2 * rand() - 1; }
+    return out;
+  }
+
   function sliderValue(id) {
     const el = document.getElementById(id);
     return el ? parseFloat(el.value) : 0;
@@ -90,7 +101,7 @@
 
   function seededInputs(seed, n) {
     const rand = mulberry32(seed);
-    const feeds = { z: normals(rand, n * sizeOf.z) };
+    const feeds = { z: noise(rand, n * sizeOf.z) };
     return Object.assign(feeds, otherInputs(n, rand));
   }
 

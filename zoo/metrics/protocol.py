@@ -29,6 +29,9 @@ KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
 PR_K = 3
 IS_SPLITS = 10
 COVERAGE_MIN_SHARE = 0.1
+# The z distribution the protocol block names when no model says otherwise (images handed over as
+# arrays); a model's own is its latent_info()["z"]["distribution"] (InfoGAN: maybe "uniform on [-1, 1)").
+LATENTS = "standard normal"
 CACHE_ENV = "ZOO_CACHE_DIR"
 _CACHED = ("features", "probs", "labels", "mu", "sigma")
 
@@ -172,8 +175,12 @@ def score(feats, probs, ref: dict, kind: str, seed: int = DEFAULT_SEED) -> dict:
     return {"tag": tag, "values": values, "class_histogram": histogram}
 
 
-def describe_protocol(extractor, dataset: str, n: int, seed: int, ref: dict) -> dict:
-    """The plain-data description of how the numbers were made (stored in cards)."""
+def describe_protocol(extractor, dataset: str, n: int, seed: int, ref: dict, latents: str = LATENTS) -> dict:
+    """The plain-data description of how the numbers were made (stored in cards).
+
+    ``latents`` names the distribution z was drawn from (:data:`LATENTS` unless the model's
+    ``latent_info()`` says otherwise); the default keeps the text of every normal-z card.
+    """
     m = min(n, ref["n"])
     return {
         "name": PROTOCOL,
@@ -183,7 +190,7 @@ def describe_protocol(extractor, dataset: str, n: int, seed: int, ref: dict) -> 
         "dataset": dataset,
         "n_samples": n,
         "seed": seed,
-        "latents": f"standard normal from numpy.random.default_rng({seed})",
+        "latents": f"{latents} from numpy.random.default_rng({seed})",
         "reference": f"{dataset} test split ({ref['n']} images)",
         "real_row": f"up to {n} {dataset} train images (subset seed {seed}) vs the same reference",
         "kid": {"subsets": KID_SUBSETS, "subset_size": min(KID_SUBSET_SIZE, m), "kernel": "(x.y/d + 1)^3",
@@ -196,7 +203,7 @@ def describe_protocol(extractor, dataset: str, n: int, seed: int, ref: dict) -> 
 
 def evaluate_images(images, dataset: str, features: str = "domain", seed: int = DEFAULT_SEED,
                     data_dir=None, include_real: bool = True, use_cache: bool = True,
-                    label: str = "samples", extractor=None) -> dict:
+                    label: str = "samples", extractor=None, latents: str = LATENTS) -> dict:
     """Scores an array of generated images against ``dataset``'s test split.
 
     Args:
@@ -209,6 +216,8 @@ def evaluate_images(images, dataset: str, features: str = "domain", seed: int = 
         use_cache: cache real-data features.
         label: the row's name.
         extractor: a prebuilt extractor (default: built from ``features``).
+        latents: the distribution z was drawn from, for the protocol block (a model's
+            ``latent_info()["z"]["distribution"]``; default :data:`LATENTS`).
 
     Returns:
         The report dict: ``protocol``, ``rows`` (one per scored set, each
@@ -246,7 +255,7 @@ def evaluate_images(images, dataset: str, features: str = "domain", seed: int = 
                      **score(real["features"], real["probs"], ref, extractor.kind, seed)})
         cache["real_train"] = real["cache"]
     return {
-        "protocol": describe_protocol(extractor, dataset, len(images), seed, ref),
+        "protocol": describe_protocol(extractor, dataset, len(images), seed, ref, latents),
         "rows": rows,
         "cache": cache,
         "timing_s": {"reference": round(t1 - t0, 2), "samples": round(t2 - t1, 2),
@@ -318,7 +327,8 @@ def evaluate(name: str, n: int = DEFAULT_N, features: str = "domain", seed: int 
     t_sample = time.perf_counter() - t0
     label = f"{name} ({'untrained' if weights is None else 'pretrained' if weights == 'pretrained' else 'weights file'})"
     report = evaluate_images(images, preset.dataset, seed=seed, data_dir=data_dir, include_real=include_real,
-                             use_cache=use_cache, label=label, extractor=extractor)
+                             use_cache=use_cache, label=label, extractor=extractor,
+                             latents=model.latent_info()["z"]["distribution"])
     report["model"] = name
     report["weights"] = "untrained" if weights is None else str(weights)
     report["timing_s"] = {"sampling": round(t_sample, 2), **report["timing_s"]}
