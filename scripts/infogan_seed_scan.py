@@ -8,9 +8,11 @@ digit under the project's MNIST classifier: selection by that classifier is a
 recipe step, and the card says so). The generator is loaded from the run's
 ``final/`` preset folder, so it is sampled with the noise it was trained on.
 
-Variants (plain-data overrides of the entry's configs):
+Variants (plain-data overrides of the entry's configs; each sets all four knobs, so a variant
+is the same recipe whatever the registered entry ships):
 
-* ``baseline``: the entry as registered (D's leaky slope 0.1).
+* ``baseline``: the entry as first shipped (D's leaky slope 0.1, z ~ N(0, I), Q's learned std
+  with the continuous NLL weighted 0.1).
 * ``slope001``: D's leaky slope 0.01, the official code's (the default, and what
   every scan before ``--variant`` ran: its ``--leaky-slope`` defaulted to 0.01).
 * ``uniform-z``: slope 0.01 + noise z ~ U(-1, 1) (the generator's ``noise``).
@@ -44,15 +46,18 @@ import json
 import time
 from pathlib import Path
 
+SLOPE_01 = {"discriminator_config": {"leaky_slope": 0.1}}
 SLOPE_001 = {"discriminator_config": {"leaky_slope": 0.01}}
+LEARNED_STD = {"step_config": {"continuous_std": "learned", "continuous_weight": 0.1}}
 FIXED_STD = {"step_config": {"continuous_std": "fixed", "continuous_weight": 1.0}}
+NORMAL_Z = {"generator_config": {"noise": "normal"}}
 UNIFORM_Z = {"generator_config": {"noise": "uniform"}}
 # name -> overrides of the entry's generator_config / discriminator_config / step_config (merged key by key).
 VARIANTS = {
-    "baseline": {},
-    "slope001": SLOPE_001,
-    "uniform-z": {**SLOPE_001, **UNIFORM_Z},
-    "fixed-std": {**SLOPE_001, **FIXED_STD},
+    "baseline": {**SLOPE_01, **NORMAL_Z, **LEARNED_STD},
+    "slope001": {**SLOPE_001, **NORMAL_Z, **LEARNED_STD},
+    "uniform-z": {**SLOPE_001, **UNIFORM_Z, **LEARNED_STD},
+    "fixed-std": {**SLOPE_001, **NORMAL_Z, **FIXED_STD},
     "official": {**SLOPE_001, **UNIFORM_Z, **FIXED_STD},
 }
 DEFAULT_VARIANT = "slope001"  # what the scan ran before --variant existed

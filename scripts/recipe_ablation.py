@@ -126,8 +126,12 @@ def _fid(row: dict) -> str:
 SEED_RECIPE = dict(precision="float32", ema_decay=0.999, ema_kimg=None, ema_rampup=None)
 # Per entry, the seed's settings that SEED_RECIPE, stripping RECIPE_OPTIONS or a newer shipped
 # recipe would lose: dcgan-fashion-mnist's seed D had dropout; StyleGAN's EMA and R1 are its own.
+# The MLP GANs' seed discriminators had none of the options against collapse that they ship with now.
+SEED_MLP_D = dict(dropout=0.0, minibatch_std=0, spectral_norm=False)
 SEEDS = {
     "dcgan-fashion-mnist": dict(discriminator=dict(dropout=0.4)),
+    "mlpgan-mnist": dict(discriminator=SEED_MLP_D),
+    "mlpgan-fashion-mnist": dict(discriminator=SEED_MLP_D),
     "stylegan-fashion-mnist": dict(recipe=dict(ema_decay=0.9978), step=dict(r1_gamma=0.01)),
 }
 

@@ -1,5 +1,6 @@
 """InfoGAN family: code control, Q, the mutual-information bound, training and traversals."""
 
+import copy
 import dataclasses
 import importlib.util
 import json
@@ -369,8 +370,15 @@ def test_scan_variants_are_the_recipes_they_name(scan):
         assert scan.knobs(p) == {"leaky_slope": slope, "noise": noise, "continuous_std": std,
                                  "continuous_weight": weight}, name
         assert p.recipe.seed == 4 and p.generator_config["latent_dim"] == 62
-    assert scan.variant_preset("baseline", 0, base).generator_config == base.generator_config
-    assert "noise" not in base.generator_config and base.discriminator_config["leaky_slope"] == 0.1  # untouched
+    # A variant is the same recipe whatever the registered entry ships (every knob is set), and
+    # building one leaves the entry untouched.
+    other = dataclasses.replace(base, generator_config={**base.generator_config, "noise": "uniform"},
+                                discriminator_config={**base.discriminator_config, "leaky_slope": 0.2},
+                                step_config={"continuous_std": "fixed", "continuous_weight": 3.0})
+    before = copy.deepcopy((base.generator_config, base.discriminator_config, base.step_config))
+    for name in want:
+        assert scan.knobs(scan.variant_preset(name, 0, other)) == scan.knobs(scan.variant_preset(name, 0, base))
+    assert (base.generator_config, base.discriminator_config, base.step_config) == before
     json.dumps(scan.VARIANTS)  # plain data
     with pytest.raises(ValueError, match="variant must be one of"):
         scan.variant_preset("dcgan", 0, base)

@@ -5,6 +5,7 @@ family's step or discriminator does not take) should fail here in a second, not 
 variants of a queue have trained.
 """
 
+import dataclasses
 import importlib.util
 import json
 from pathlib import Path
@@ -58,5 +59,14 @@ def test_mlp_variants_against_low_recall(ablation):
     assert ablation.variant_preset(base, "b256-drop", 50).recipe.batch_size == 256
     r1 = ablation.variant_preset(base, "r1g1-drop", 50)
     assert (r1.step_config["r1_gamma"], r1.step_config["r1_every"]) == (1.0, 4)
-    # Every variant starts from the seed recipe, not the shipped one (float32, per-step EMA).
-    assert ablation.variant_preset(base, "today", 50).recipe.precision == "float32"
+    # Every variant starts from the seed recipe, not the shipped one (float32, per-step EMA), and from
+    # the seed's discriminator, whatever options the entry ships with.
+    for entry in ("mlpgan-mnist", "mlpgan-fashion-mnist"):
+        shipped = tiny_preset(entry)
+        shipped = dataclasses.replace(shipped, discriminator_config={**shipped.discriminator_config,
+                                                                     "spectral_norm": True})
+        today = ablation.variant_preset(shipped, "today", 50)
+        assert today.recipe.precision == "float32"
+        assert {k: today.discriminator_config[k] for k in ("dropout", "minibatch_std", "spectral_norm")} == \
+            {"dropout": 0.0, "minibatch_std": 0, "spectral_norm": False}, entry
+        assert ablation.variant_preset(shipped, "mbstd", 50).discriminator_config["dropout"] == 0.0
