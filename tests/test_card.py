@@ -110,13 +110,16 @@ def test_write_read_round_trip_and_invalid_json(tmp_path):
 def test_typed_readers():
     card = card_lib.read_card(get_preset("infogan-mnist").card_path)
     preset = get_preset("infogan-mnist")
-    assert card_lib.codes_metrics(card)["values"]["category_accuracy_hungarian_10k"] == pytest.approx(0.753)
+    # The shipped card's own numbers (retraining changes them): the readers find them where they live.
+    assert 0 < card_lib.codes_metrics(card)["values"]["category_accuracy_hungarian_10k"] <= 1
+    assert card_lib.codes_metrics(card) is card["metrics"][card_lib.CODES_KEY]
     assert card_lib.domain_metrics(card)["n_samples"] == 10000
     assert list(card_lib.metric_values(card)) == ["domain", card_lib.CODES_KEY]
     assert card_lib.metric_block(card, "inception") is None
     files = [preset.weights_dir / w["file"] for w in card["weights"].values()]
     assert card_lib.weights_bytes(card) == sum(f.stat().st_size for f in files)
-    assert card_lib.train_images(card) == 9000 and card_lib.run_summary(card)["steps"] == 5040
+    assert card_lib.train_images(card) == 9000  # the MNIST subset's training split
+    assert card_lib.run_summary(card) is card["run"] and card["run"]["steps"] > 0
     no_metrics = {k: v for k, v in card.items() if k != "metrics"}
     assert card_lib.domain_metrics(no_metrics) is None and card_lib.metric_values(no_metrics) == {}
 

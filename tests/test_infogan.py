@@ -137,7 +137,7 @@ def test_step_losses_add_lambda_times_the_bound(tiny):
     logits = np.asarray(fake_out["cat_logits"], np.float64)
     ce = -(logits - np.log(np.exp(logits).sum(1, keepdims=True)))[np.arange(8), cats].mean()
     np.testing.assert_allclose(float(out["mi_cat"]), math.log(10) - ce, rtol=1e-4)
-    info = ce + 0.1 * (2 * math.log(2) - float(out["mi_cont"]))
+    info = ce + step.continuous_weight * (2 * math.log(2) - float(out["mi_cont"]))  # the NLL, weighted
     np.testing.assert_allclose(float(out["g_loss"]), sp(-fake_out["logit"]).mean() + info, rtol=1e-4)
     np.testing.assert_allclose(
         float(out["d_loss"]), sp(-real_out["logit"]).mean() + sp(fake_out["logit"]).mean() + info, rtol=1e-4)
@@ -165,7 +165,8 @@ def test_one_training_step_updates_every_variable_including_q(tiny, tmp_path):
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (32, 28, 28, 1)).astype(np.float32)
     cfg = TrainConfig(out_dir=tmp_path, progress=False, tensorboard=False, batch_size=16, epochs=1)
-    t = Trainer(tiny, cfg, images=images)
+    learned = _variant(tiny, continuous_std="learned", continuous_weight=0.1)  # Q's std head trains too
+    t = Trainer(learned, cfg, images=images)
     variables = t.state.generator.trainable_variables + t.state.discriminator.trainable_variables
     before = [v.numpy().copy() for v in variables]
     losses = {k: float(v) for k, v in t.run_step(tf.constant(images[:16])).items()}
@@ -249,16 +250,18 @@ def test_model_and_step_draw_the_noise_named_by_the_generator_config(tiny, model
     assert -1.0 <= z.min() and z.max() < 1.0 and z.std() == pytest.approx(1 / math.sqrt(3), abs=0.02)
     trav = m.traversal_latents("c1", rows=50, seed=0)["z"]  # traversals take the seed's noise too
     assert -1.0 <= trav.min() and trav.max() < 1.0
-    # The tiny default: standard normal, as before (drawn first from the seed, so unchanged).
-    zn = model.sample_latents(2000, seed=0)["z"]
+    # Standard normal noise: as before the option (drawn first from the seed, so unchanged).
+    normal = _variant(tiny, noise="normal")
+    normal_model = InfoGANModel(normal, *build(normal), card={})
+    zn = normal_model.sample_latents(2000, seed=0)["z"]
     np.testing.assert_array_equal(zn, np.random.default_rng(0).standard_normal((2000, 6)).astype(np.float32))
     assert np.abs(zn).max() > 2.5
     # The cards say so: the latent block and the export's one-line description.
     assert m.latent_info()["z"] == {"shape": [6], "distribution": "uniform on [-1, 1)"}
     assert m.latent_distribution.startswith("z: uniform on [-1, 1);")
-    assert model.latent_info()["z"]["distribution"] == "standard normal"
-    assert model.latent_distribution == ("z: standard normal; c_cat: one-hot of a uniform category; "
-                                         "c_cont: uniform on [-1, 1]")
+    assert normal_model.latent_info()["z"]["distribution"] == "standard normal"
+    assert normal_model.latent_distribution == ("z: standard normal; c_cat: one-hot of a uniform category; "
+                                                "c_cont: uniform on [-1, 1]")
 
 
 def test_uniform_noise_survives_a_preset_folder(tiny, tmp_path):
@@ -290,16 +293,19 @@ def test_fixed_std_nll_is_half_the_squared_error_plus_a_constant():
         np.testing.assert_allclose(float(t["mi_cont"]), 2 * math.log(2) - want, rtol=1e-5)
 
 
-def test_shipped_preset_keeps_the_old_recipe():
+def test_shipped_preset_is_the_official_recipe_its_card_records():
     preset = get_preset("infogan-mnist")
-    assert "noise" not in preset.generator_config and preset.step_config == {}  # the card's configs as shipped
+    assert preset.generator_config["noise"] == "uniform" and preset.discriminator_config["leaky_slope"] == 0.01
     cfg = InfoGANStep.from_preset(preset).get_config()
     assert cfg == {"latent_dim": 62, "num_categories": 10, "num_continuous": 2, "info_weight": 1.0,
-                   "continuous_weight": 0.1, "noise": "normal", "continuous_std": "learned"}
-    shipped = json.loads(preset.card_path.read_text())["step"]
-    assert {k: v for k, v in shipped.items() if k != "class"}.items() <= cfg.items()
-    assert build(preset)[0].get_config()["noise"] == "normal"
-    assert zoo.load("infogan-mnist", weights=None).noise == "normal"
+                   "continuous_weight": 1.0, "noise": "uniform", "continuous_std": "fixed"}
+    card = json.loads(preset.card_path.read_text())
+    assert {k: v for k, v in card["step"].items() if k != "class"}.items() <= cfg.items()
+    assert card["generator_config"]["noise"] == "uniform" and card["discriminator_config"]["leaky_slope"] == 0.01
+    m = zoo.load("infogan-mnist", weights=None)
+    assert m.noise == "uniform" and m.latent_info()["z"]["distribution"] == "uniform on [-1, 1)"
+    z = m.sample_latents(256, seed=0)["z"]
+    assert z.min() >= -1 and z.max() < 1 and z.min() < -0.9  # U(-1, 1), not N(0, 1)
 
 
 def test_options_round_trip_through_get_config():

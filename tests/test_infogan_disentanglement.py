@@ -200,8 +200,9 @@ def test_codes_metric_samples_the_generators_noise():
     """The measurement draws z from the generator config's noise, and its protocol text says which."""
     base = get_preset(NAME)
     uniform = dataclasses.replace(base, generator_config={**base.generator_config, "noise": "uniform"})
+    normal = dataclasses.replace(base, generator_config={**base.generator_config, "noise": "normal"})
     reads = lambda x: np.eye(K)[x[:, 0, :K, 0].argmax(1)]  # noqa: E731
-    for preset, inside, words in ((uniform, True, "noise z ~ U(-1, 1)"), (base, False, "noise z ~ N(0, I)")):
+    for preset, inside, words in ((uniform, True, "noise z ~ U(-1, 1)"), (normal, False, "noise z ~ N(0, I)")):
         seen = []
         m = InfoGANModel(preset, code_painter(paint_z=True), StubQ(), card={})
         report = dis.measure(m, lambda x: seen.append(x) or reads(x), samples_per_code=50, seed=0, q_samples=None)

@@ -31,7 +31,7 @@ class InfoGANModel(ZooModel):
     >>> int(np.bincount(codes["category"].argmax(axis=1)).argmax())
     3
     >>> m.noise, m.latent_distribution
-    ('normal', 'z: standard normal; c_cat: one-hot of a uniform category; c_cont: uniform on [-1, 1]')
+    ('uniform', 'z: uniform on [-1, 1); c_cat: one-hot of a uniform category; c_cont: uniform on [-1, 1]')
     """
 
     @property

@@ -63,7 +63,7 @@ class InfoGANStep(GANStep):
     >>> sorted(step.losses(g, d, keras.ops.zeros((8, 28, 28, 1)), latents))
     ['d_loss', 'g_loss', 'mi_cat', 'mi_cont', 'q_cat_acc']
     >>> step.get_config()["noise"], step.get_config()["continuous_std"]
-    ('normal', 'learned')
+    ('uniform', 'fixed')
     """
 
     def __init__(self, latent_dim=62, num_categories=10, num_continuous=2, info_weight=1.0,
