@@ -107,7 +107,8 @@ def test_inputs_carry_the_distribution_of_z(tmp_path):
     by_name = {i["name"]: i for i in site_inputs(_view(uniform, build_model(uniform)[0]))}
     assert by_name["z"] == {"name": "z", "shape": [None, 6], "dtype": "float32", "distribution": "uniform on [-1, 1)"}
     assert by_name["c_cont"]["distribution"] == "uniform on [-1, 1]"
-    normal = {i["name"]: i for i in site_inputs(_view(tiny, build_model(tiny)[0]))}
+    gaussian = dataclasses.replace(tiny, generator_config={**tiny.generator_config, "noise": "normal"})
+    normal = {i["name"]: i for i in site_inputs(_view(gaussian, build_model(gaussian)[0]))}
     dcgan = stub_exporter("dcgan-mnist", tmp_path).inputs
     assert normal["z"]["distribution"] == dcgan[0]["distribution"] == "standard normal"
 

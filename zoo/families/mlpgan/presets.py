@@ -67,6 +67,11 @@ register(
         discriminator_config=FASHION_D,
         tiny=_tiny(FASHION_G, FASHION_D),
         step=NonSaturatingStep,
+        # One D call per step: spectral norm rewrites D's kernels in every training call, and PyTorch's
+        # autograd refuses a second call's in-place rewrite (DCGANDiscriminator). The shipped run used
+        # two calls (its card's step block); without batch norm the two differ only in the number of
+        # power iterations per step and in the dropout masks.
+        step_config=dict(joint_batch=True),
         # bfloat16, EMA half-life 10k images with ramp-up; the shipped run stopped at 6.5M images
         # (108.4 epochs of 60,000 images; fid flat at 54-57 from 4.5M on), best snapshot at 5.05M.
         recipe=TrainRecipe(batch_size=64, epochs=109, g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5,
