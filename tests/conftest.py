@@ -10,6 +10,8 @@ if "ZOO_DATA_DIR" not in os.environ and SHARED_DATA.exists():
     os.environ["ZOO_DATA_DIR"] = str(SHARED_DATA)
 
 import dataclasses  # noqa: E402
+import functools  # noqa: E402
+import importlib.util  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -46,3 +48,17 @@ def register_temporarily():
 def tiny_images():
     rng = np.random.default_rng(0)
     return rng.uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """``load_script("name")``: ``scripts/name.py`` as a module (scripts/ is not a package), loaded once."""
+
+    @functools.cache
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -2,10 +2,8 @@
 
 import copy
 import dataclasses
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -22,8 +20,6 @@ from zoo.families.infogan.generator import sample_noise
 from zoo.model import build
 from zoo.registry import get_preset, tiny_preset
 from zoo.training.trainer import TrainConfig, Trainer
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -356,11 +352,8 @@ def test_training_step_with_uniform_noise_and_fixed_std(tiny, tmp_path):
 
 # -- scripts/infogan_seed_scan.py: named variants ---------------------------------------------------
 @pytest.fixture(scope="module")
-def scan():
-    spec = importlib.util.spec_from_file_location("infogan_seed_scan", REPO / "scripts" / "infogan_seed_scan.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def scan(load_script):
+    return load_script("infogan_seed_scan")
 
 
 def test_scan_variants_are_the_recipes_they_name(scan):

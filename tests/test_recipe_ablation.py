@@ -6,26 +6,20 @@ variants of a queue have trained.
 """
 
 import dataclasses
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from zoo.model import build
 from zoo.registry import get_preset, tiny_preset
 
-REPO = Path(__file__).resolve().parents[1]
 # One entry per variant set: the shared set (dcgan) and every family with its own.
 ENTRIES = ["dcgan-mnist", "mlpgan-fashion-mnist", "stylegan-fashion-mnist", "progan-fashion-mnist"]
 
 
 @pytest.fixture(scope="module")
-def ablation():
-    spec = importlib.util.spec_from_file_location("recipe_ablation", REPO / "scripts" / "recipe_ablation.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def ablation(load_script):
+    return load_script("recipe_ablation")
 
 
 def test_every_family_with_its_own_variants_is_covered(ablation):
